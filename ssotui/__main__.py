@@ -1,0 +1,3 @@
+from ssotui.cli import main
+
+raise SystemExit(main())
