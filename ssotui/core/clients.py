@@ -1,0 +1,168 @@
+"""boto3 clients for sso-oidc and the portal, and the one place botocore errors become ours.
+
+boto3 is imported lazily (it costs ~150 ms), so that the TUI can paint from the cache before
+anything network-related is loaded. Clients honour the SDK's own ``AWS_ENDPOINT_URL_SSO`` and
+``AWS_ENDPOINT_URL_SSO_OIDC`` because we never pass ``endpoint_url`` ourselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from ssotui.core.errors import (
+    LoginDenied,
+    LoginTimedOut,
+    NetworkError,
+    RoleNotAssigned,
+    SessionExpired,
+    SsoError,
+    Throttled,
+)
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, int], object] = {}
+_session = None
+
+USER_AGENT = "ssotui"
+
+# Codes a caller may retry after a pause (throttling, server faults, network trouble).
+THROTTLE_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling", "429"}
+FAULT_CODES = {"InternalServerException", "ServiceUnavailableException", "500", "502", "503", "504"}
+
+
+def client(service: str, region: str, *, max_attempts: int = 3):
+    """A cached, thread-safe boto3 client (``"sso"`` or ``"sso-oidc"``) for ``region``.
+
+    ``max_attempts`` is botocore's own retry budget ("standard" mode). Callers that do their
+    own retrying and rate limiting (the inventory) pass 1 so that botocore's silent retries do
+    not multiply the load on a throttled portal.
+    """
+    key = (service, region, max_attempts)
+    found = _clients.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        found = _clients.get(key)
+        if found is None:
+            found = _make(service, region, max_attempts)
+            _clients[key] = found
+        return found
+
+
+def _make(service: str, region: str, max_attempts: int):
+    global _session
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    if _session is None:
+        _session = boto3.session.Session()
+    config = Config(
+        signature_version=UNSIGNED,
+        region_name=region,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=20,
+        max_pool_connections=32,
+        user_agent_extra=USER_AGENT,
+    )
+    return _session.client(service, region_name=region, config=config)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that change endpoint variables call this)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _session = None
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, ``"network"`` for a connection
+    problem, or None for anything else. Lets callers classify without importing botocore."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code:
+            return str(code)
+        if status:
+            return str(status)
+    try:
+        from botocore.exceptions import (
+            ConnectionClosedError,
+            EndpointConnectionError,
+            HTTPClientError,
+            ReadTimeoutError,
+        )
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
+        return "network"
+    if isinstance(exc, HTTPClientError):
+        return "network"
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    code = error_code(exc)
+    return code in THROTTLE_CODES or code in FAULT_CODES or code == "network"
+
+
+def _endpoint_host(exc: BaseException) -> str:
+    url = getattr(exc, "kwargs", {}).get("endpoint_url") if hasattr(exc, "kwargs") else None
+    if url:
+        return urlsplit(url).netloc or url
+    return "IAM Identity Center"
+
+
+def to_sso_error(exc: BaseException, doing: str) -> SsoError:
+    """Turn a botocore exception into one of ours with a one-sentence message.
+
+    ``doing`` completes "while ..." (e.g. "listing accounts"). Secrets are never included:
+    botocore messages from these services carry none, and we do not add request parameters.
+    """
+    if isinstance(exc, SsoError):
+        return exc
+    code = error_code(exc)
+    if code == "network":
+        return NetworkError(
+            f"cannot reach {_endpoint_host(exc)} while {doing}: check your network or VPN."
+        )
+    if code in ("UnauthorizedException", "InvalidGrantException", "401"):
+        return SessionExpired(
+            "your IAM Identity Center session has expired or was logged out — run `ssotui login`."
+        )
+    if code in ("ForbiddenException", "403"):
+        return RoleNotAssigned(f"access denied while {doing}: that role is not assigned to you.")
+    if code in THROTTLE_CODES:
+        return Throttled(f"AWS kept throttling requests while {doing}; try again in a minute.")
+    if code in FAULT_CODES:
+        return NetworkError(f"IAM Identity Center had a server error while {doing}; try again.")
+    if code == "AccessDeniedException":
+        return LoginDenied("the login was denied in the browser.")
+    if code == "ExpiredTokenException":
+        return LoginTimedOut("the login code expired before it was approved; run the login again.")
+    if code == "InvalidClientException":
+        return SessionExpired("the client registration is no longer valid — run `ssotui login`.")
+    message = ""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        message = response.get("Error", {}).get("Message") or ""
+    detail = f"{code}: {message}".strip(": ") if code else exc.__class__.__name__
+    return SsoError(f"AWS refused the request while {doing} ({detail}).")
+
+
+@contextmanager
+def translated(doing: str):
+    """``with translated("listing accounts"): client.list_accounts(...)`` — raises only SsoError."""
+    try:
+        yield
+    except SsoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - everything from botocore ends here
+        if exc.__class__.__module__.startswith(("botocore", "urllib3", "boto3")) or error_code(exc):
+            raise to_sso_error(exc, doing) from exc
+        raise

@@ -1,0 +1,115 @@
+"""One IAM Identity Center session, as the CLI and the TUI use it.
+
+``SsoClient`` wires together the token cache and login (``auth``), the inventory and its
+cache (``inventory``), role credentials (``credentials``) and console URLs (``console``).
+Everything here is blocking: the TUI calls it from thread workers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ssotui.core import console
+from ssotui.core.auth import Authenticator
+from ssotui.core.credentials import CredentialBroker
+from ssotui.core.errors import NotFound
+from ssotui.core.inventory import Inventory, InventoryCache, InventoryEvent, InventoryLoader
+from ssotui.core.models import Assignment, RoleCredentials, SsoSession
+
+DEFAULT_RATE_LIMIT = 20.0
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+class SsoClient:
+    def __init__(self, session: SsoSession, *, rate_limit: float = DEFAULT_RATE_LIMIT) -> None:
+        self.session = session
+        self.rate_limit = rate_limit
+        self.auth = Authenticator(session)
+        self.broker = CredentialBroker(self.auth.access_token, session.region)
+        self.cache = InventoryCache()
+
+    # -- inventory -------------------------------------------------------------------------
+
+    def cached_inventory(self) -> Inventory | None:
+        """The last saved inventory for this session, without touching the network."""
+        return self.cache.load(self.session)
+
+    def loader(self) -> InventoryLoader:
+        """A loader the caller drives (the TUI streams events and reprioritises it)."""
+        return InventoryLoader(self.auth.access_token, self.session.region, rate_limit=self.rate_limit)
+
+    def load_inventory(
+        self,
+        on_event: Callable[[InventoryEvent], None] | None = None,
+        loader: InventoryLoader | None = None,
+    ) -> Inventory:
+        """Fetch everything from the portal and save it to the cache."""
+        loader = loader or self.loader()
+        inventory = loader.load(on_event)
+        self.cache.save(self.session, inventory)
+        return inventory
+
+    def inventory(self, refresh: bool = False) -> Inventory:
+        """The cached inventory unless ``refresh`` or there is none (or it is incomplete)."""
+        if not refresh:
+            cached = self.cached_inventory()
+            if cached is not None and cached.complete:
+                return cached
+        return self.load_inventory()
+
+    def resolve(self, account: str, role: str, inventory: Inventory | None = None) -> Assignment:
+        """Find ACCOUNT (12-digit id or exact name) and ROLE (exact permission-set name).
+
+        A 12-digit id with an assigned role is accepted even when the inventory is stale.
+        """
+        inventory = inventory or self.inventory()
+        rows = inventory.assignments()
+        if _ACCOUNT_ID.match(account):
+            matches = [a for a in rows if a.account_id == account]
+        else:
+            matches = [a for a in rows if a.account_name == account]
+            if not matches:
+                matches = [a for a in rows if a.account_name.lower() == account.lower()]
+        if not matches:
+            if _ACCOUNT_ID.match(account):
+                return Assignment(account, account, "", role)
+            raise NotFound(f"no account named {account!r} in {self.session.label}.")
+        ids = {a.account_id for a in matches}
+        if len(ids) > 1:
+            raise NotFound(f"{len(ids)} accounts are named {account!r}: use the 12-digit id.")
+        for row in matches:
+            if row.role_name == role:
+                return row
+        roles = ", ".join(sorted(a.role_name for a in matches)) or "none"
+        raise NotFound(f"no role {role!r} in account {account!r} (you have: {roles}).")
+
+    # -- credentials and console -------------------------------------------------------------
+
+    def credentials(self, assignment: Assignment) -> RoleCredentials:
+        return self.broker.get(assignment.account_id, assignment.role_name)
+
+    def console_url(
+        self,
+        assignment: Assignment,
+        *,
+        region: str | None = None,
+        destination: str | None = None,
+    ) -> str:
+        """A federated sign-in URL (a secret: valid 15 minutes, shown only when asked)."""
+        creds = self.credentials(assignment)
+        return console.signin_url(
+            creds,
+            region=region or self.session.region,
+            destination=destination,
+            issuer=self.session.start_url,
+        )
+
+    def portal_link(
+        self, assignment: Assignment, *, region: str | None = None, destination: str | None = None
+    ) -> str:
+        """The access portal's shortcut link: no credentials, works with multi-session."""
+        target = console.destination_url(destination, region or self.session.region)
+        return console.portal_link(
+            self.session.start_url, assignment.account_id, assignment.role_name, target
+        )
