@@ -16,7 +16,14 @@ def aws_config_file() -> Path:
 
 
 def sso_cache_dir() -> Path:
-    """The token cache shared with the AWS CLI v2 and botocore. It has no env override."""
+    """The token cache shared with the AWS CLI v2 and botocore: ``~/.aws/sso/cache``.
+
+    The SDKs have no override for it. ``SSOTUI_SSO_CACHE_DIR`` moves *our* copy only; it exists
+    so that ``ssotui demo`` never writes a demo token into the user's real cache.
+    """
+    value = os.environ.get("SSOTUI_SSO_CACHE_DIR")
+    if value:
+        return Path(value).expanduser()
     return Path.home() / ".aws" / "sso" / "cache"
 
 
