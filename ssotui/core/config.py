@@ -71,7 +71,9 @@ def load_config(path: Path | None = None) -> AwsConfig:
     except FileNotFoundError:
         return AwsConfig(path=path, exists=False)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the AWS config ({exc.__class__.__name__}).") from exc
+        raise ConfigError(
+            f"{path}: cannot read the AWS config ({exc.__class__.__name__})."
+        ) from exc
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as exc:
@@ -175,9 +177,7 @@ def require_session(config: AwsConfig, **choice: str | None) -> SsoSession:
     )
 
 
-def add_sso_session(
-    name: str, start_url: str, region: str, path: Path | None = None
-) -> Path:
+def add_sso_session(name: str, start_url: str, region: str, path: Path | None = None) -> Path:
     """Append an ``[sso-session NAME]`` section, leaving every other byte of the file as it was.
 
     The file is replaced atomically and keeps its mode (0600 for a new file).

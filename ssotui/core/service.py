@@ -37,7 +37,9 @@ class SsoClient:
 
     def loader(self) -> InventoryLoader:
         """A loader the caller drives (the TUI streams events and reprioritises it)."""
-        return InventoryLoader(self.auth.access_token, self.session.region, rate_limit=self.rate_limit)
+        return InventoryLoader(
+            self.auth.access_token, self.session.region, rate_limit=self.rate_limit
+        )
 
     def load_inventory(
         self,

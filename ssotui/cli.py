@@ -1,0 +1,481 @@
+"""Command line: argument parsing, the commands, and the one app factory (``make_app``).
+
+Nothing here imports textual or boto3 at module level: ``ssotui list`` and
+``ssotui credential-process`` must not pay for the TUI, and the picker must paint from its
+cache before boto3 is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from ssotui import __version__
+from ssotui.core.errors import SsoError
+
+COMMANDS = (
+    "login",
+    "logout",
+    "list",
+    "console",
+    "shell",
+    "exec",
+    "env",
+    "credential-process",
+    "demo",
+    "emulator",
+)
+
+
+# -- argument parsing ------------------------------------------------------------------------
+
+
+def _session_flags(
+    parser: argparse.ArgumentParser, *, suppress: bool, region_flag: bool = True
+) -> None:
+    """--sso-session / --start-url / --sso-region (and --region where it means the SSO region).
+
+    On subcommands the defaults are suppressed so that a flag given before the command is
+    not overwritten by the subcommand's default.
+    """
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("session")
+    group.add_argument(
+        "--sso-session", metavar="NAME", default=default, help="the [sso-session NAME] to use"
+    )
+    group.add_argument(
+        "--start-url", metavar="URL", default=default, help="an access portal start URL (https)"
+    )
+    group.add_argument(
+        "--sso-region",
+        metavar="R",
+        default=default,
+        help="the IAM Identity Center region for --start-url",
+    )
+    if region_flag:
+        group.add_argument("--region", metavar="R", default=default, help="same as --sso-region")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show debug logs (secrets redacted) and tracebacks",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ssotui",
+        description="AWS IAM Identity Center in your terminal: log in, pick an account and "
+        "role, open the console or a shell. With no command, opens the full-screen picker.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssotui {__version__}")
+    parser.add_argument("--refresh", action="store_true", help="ignore the cached inventory")
+    _session_flags(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str, region_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        _session_flags(p, suppress=True, region_flag=region_flag)
+        return p
+
+    def target(p: argparse.ArgumentParser, region: bool = True) -> None:
+        p.add_argument("account", metavar="ACCOUNT", help="12-digit account id or exact name")
+        p.add_argument("role", metavar="ROLE", help="permission set name")
+        if region:
+            p.add_argument(
+                "--region",
+                dest="workload_region",
+                metavar="R",
+                help="AWS region to use (default: the SSO region)",
+            )
+
+    p = command("login", "log in with the device flow (shares the AWS CLI v2 token cache)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, don't open it")
+    p.add_argument("--force", action="store_true", help="log in even if the token is valid")
+
+    command("logout", "log out of this session and delete its cached token")
+
+    p = command("list", "list every account and permission set you are assigned")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ignore the cached inventory",
+    )
+
+    p = command("console", "open the AWS console for ACCOUNT and ROLE", region_flag=False)
+    target(p)
+    p.add_argument(
+        "--destination",
+        metavar="D",
+        help="a service (s3, ec2, cloudwatch, ...) or a full console URL",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--print", action="store_true", help="print the URL instead of opening it")
+    out.add_argument("--copy", action="store_true", help="copy the URL to the clipboard")
+    p.add_argument(
+        "--portal-link",
+        action="store_true",
+        help="use the access portal's shortcut link (no credentials; multi-session)",
+    )
+
+    p = command("shell", "start a shell with the role's credentials", region_flag=False)
+    target(p)
+    p.add_argument("--shell", metavar="PATH", help="the shell to run (default: $SHELL)")
+
+    p = command("exec", "run a command with the role's credentials", region_flag=False)
+    target(p)
+    p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
+
+    p = command("env", "print the role's credentials as shell exports", region_flag=False)
+    target(p)
+    p.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
+
+    p = command("credential-process", "print credentials for the SDKs' credential_process")
+    target(p, region=False)
+
+    p = command("demo", "try everything against a built-in emulated organization")
+    p.add_argument(
+        "--accounts",
+        type=int,
+        default=120,
+        metavar="N",
+        help="accounts in the demo org (default 120)",
+    )
+    p.add_argument(
+        "--approve-after",
+        type=float,
+        default=None,
+        metavar="S",
+        help="approve the login by itself after S seconds",
+    )
+
+    sub.add_parser(
+        "emulator", help="serve the IAM Identity Center emulator (see --help)", add_help=False
+    )
+    return parser
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _session(args):
+    from ssotui.core.config import load_config, require_session
+
+    config = load_config()
+    return require_session(config, **_session_choice(args))
+
+
+def _session_choice(args) -> dict:
+    """The session flags; on console/shell/exec/env ``--region`` is the workload region, so
+    with ``--start-url`` and no ``--sso-region`` it doubles as the SSO region."""
+    start_url = getattr(args, "start_url", None)
+    region = getattr(args, "sso_region", None) or getattr(args, "region", None)
+    if start_url and not region:
+        region = getattr(args, "workload_region", None)
+    return {
+        "sso_session": getattr(args, "sso_session", None),
+        "start_url": start_url,
+        "region": region,
+    }
+
+
+def _client(args):
+    from ssotui.core.service import SsoClient
+    from ssotui.core.settings import load_settings
+
+    settings = load_settings()
+    return SsoClient(_session(args), rate_limit=settings.rate_limit), settings
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M %Z").strip()
+
+
+def has_display(environ=os.environ) -> bool:
+    """Whether opening a browser can work: macOS/Windows, a graphical session, or BROWSER."""
+    if environ.get("BROWSER"):
+        return True
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def _workload_region(args, client, settings) -> str:
+    return (
+        getattr(args, "workload_region", None) or settings.default_region or client.session.region
+    )
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_login(args) -> int:
+    from ssotui.core import console
+    from ssotui.core.errors import LoginRequired
+
+    client, _settings = _client(args)
+    auth = client.auth
+    label = client.session.label
+    if not args.force:
+        try:
+            token = auth.token()
+        except (LoginRequired, SsoError):
+            pass
+        else:
+            _err(
+                f"Already logged in to {label} (token valid until {_local_time(token.expires_at)})."
+            )
+            return 0
+    authorization = auth.start_login()
+    _err(f"Log in to {label} ({client.session.start_url}).")
+    _err(f"Open {authorization.verification_uri_complete}")
+    _err("and check that it shows this code:")
+    print(authorization.user_code, file=sys.stderr, flush=True)
+    if not args.no_browser and has_display():
+        try:
+            console.open_in_browser(authorization.verification_uri_complete)
+        except SsoError as exc:
+            _err(str(exc))
+    minutes = max(
+        1,
+        round(
+            (
+                authorization.expires_at - datetime.now(authorization.expires_at.tzinfo)
+            ).total_seconds()
+            / 60
+        ),
+    )
+    _err(f"Waiting for approval (the code expires in {minutes} min; Ctrl-C to cancel)…")
+    token = auth.wait_for_login(authorization)
+    if token is None:
+        raise SsoError("login cancelled.")
+    _err(f"Logged in to {label}; the token is valid until {_local_time(token.expires_at)}.")
+    return 0
+
+
+def cmd_logout(args) -> int:
+    client, _settings = _client(args)
+    had = client.auth.logout()
+    _err(
+        f"Logged out of {client.session.label}."
+        if had
+        else f"Not logged in to {client.session.label}."
+    )
+    return 0
+
+
+def cmd_list(args) -> int:
+    client, _settings = _client(args)
+    inventory = None if args.refresh else client.cached_inventory()
+    if inventory is None or not inventory.complete:
+        inventory = client.load_inventory(on_event=_progress_printer())
+    rows = inventory.assignments()
+    if args.json:
+        data = [
+            {
+                "accountId": r.account_id,
+                "accountName": r.account_name,
+                "emailAddress": r.email,
+                "roleName": r.role_name,
+            }
+            for r in rows
+        ]
+        print(json.dumps(data, indent=2))
+        return 0
+    width = max((len(r.account_name) for r in rows), default=12)
+    for r in rows:
+        print(f"{r.account_id}  {r.account_name:<{width}}  {r.role_name}")
+    return 0
+
+
+def _progress_printer():
+    """Progress on stderr while the inventory loads, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def on_event(event) -> None:
+        done = getattr(event, "done", None)
+        total = getattr(event, "total", None)
+        if done is not None and total:
+            print(f"\rloading roles: {done}/{total} accounts", end="", file=sys.stderr, flush=True)
+            if done == total:
+                print(file=sys.stderr)
+
+    return on_event
+
+
+def _target(args, client):
+    return client.resolve(args.account, args.role, inventory=client.cached_inventory())
+
+
+def cmd_console(args) -> int:
+    from ssotui.core import console
+
+    client, settings = _client(args)
+    assignment = _target(args, client)
+    region = _workload_region(args, client, settings)
+    destination = args.destination or settings.default_destination
+    if args.portal_link:
+        url = client.portal_link(assignment, region=region, destination=destination)
+    else:
+        url = client.console_url(assignment, region=region, destination=destination)
+    what = f"{assignment.account_name} ({assignment.account_id}) as {assignment.role_name}"
+    if args.print:
+        print(url)
+    elif args.copy:
+        console.copy_to_clipboard(url)
+        _err(f"Copied the console URL for {what} (valid 15 minutes).")
+    else:
+        console.open_in_browser(url, settings.browser_command)
+        _err(f"Opened the console for {what}.")
+    return 0
+
+
+def _role_env(args, client, settings):
+    from ssotui.core import shell
+
+    assignment = _target(args, client)
+    creds = client.credentials(assignment)
+    region = _workload_region(args, client, settings)
+    warning = shell.nesting_warning(os.environ)
+    env = shell.role_environment(
+        creds, assignment, region=region, session_label=client.session.label
+    )
+    return assignment, creds, env, warning
+
+
+def cmd_shell(args) -> int:
+    from ssotui.core import shell
+
+    client, settings = _client(args)
+    assignment, creds, env, warning = _role_env(args, client, settings)
+    if warning:
+        _err(f"warning: {warning}")
+    argv = shell.shell_argv(args.shell)
+    _err(
+        f"Starting {argv[0]} as {assignment.role_name} in {assignment.account_name} "
+        f"({assignment.account_id}); credentials expire at {_local_time(creds.expiration)}. "
+        "Type `exit` to leave."
+    )
+    return shell.run(argv, env)
+
+
+def cmd_exec(args) -> int:
+    from ssotui.core import shell
+
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise SsoError("nothing to run: use `ssotui exec ACCOUNT ROLE -- CMD [ARGS...]`.")
+    client, settings = _client(args)
+    _assignment, _creds, env, _warning = _role_env(args, client, settings)
+    return shell.run(argv, env)
+
+
+def cmd_env(args) -> int:
+    from ssotui.core import shell
+
+    client, settings = _client(args)
+    _assignment, _creds, env, _warning = _role_env(args, client, settings)
+    print(shell.export_script(env, args.format))
+    return 0
+
+
+def cmd_credential_process(args) -> int:
+    from ssotui.core import shell
+
+    client, _settings = _client(args)
+    assignment = _target(args, client)
+    print(shell.credential_process_json(client.credentials(assignment)))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ssotui.demo import run_demo
+
+    return run_demo(accounts=args.accounts, approve_after=args.approve_after)
+
+
+def cmd_picker(args) -> int:
+    from ssotui.core.config import load_config, resolve_session
+    from ssotui.core.settings import load_settings
+
+    config = load_config()
+    session = resolve_session(config, **_session_choice(args))
+    app = make_app(session, config, load_settings(), refresh=args.refresh)
+    result = app.run()
+    return int(app.return_code or 0) if result is None else int(result or 0)
+
+
+def make_app(session, aws_config, settings, *, refresh: bool = False, services=None):
+    """The one place the TUI app is built, for the CLI, the demo, tests and screenshots."""
+    from ssotui.tui.app import SsoTuiApp
+
+    return SsoTuiApp(
+        session=session,
+        aws_config=aws_config,
+        settings=settings,
+        refresh=refresh,
+        services=services,
+    )
+
+
+HANDLERS = {
+    "login": cmd_login,
+    "logout": cmd_logout,
+    "list": cmd_list,
+    "console": cmd_console,
+    "shell": cmd_shell,
+    "exec": cmd_exec,
+    "env": cmd_env,
+    "credential-process": cmd_credential_process,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "emulator":
+        from ssotui.emulator.cli import main as emulator_main
+
+        return emulator_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    if debug:
+        from ssotui.core.redact import enable_debug_logging
+
+        enable_debug_logging()
+    handler = HANDLERS.get(args.command, cmd_picker)
+    try:
+        return handler(args)
+    except SsoError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _err(f"ssotui: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("ssotui: cancelled.")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback, unless --debug
+        if debug:
+            raise
+        from ssotui.core.redact import redact
+
+        _err(
+            f"ssotui: unexpected error ({exc.__class__.__name__}: {redact(str(exc))}); "
+            "run with --debug for details."
+        )
+        return 1
