@@ -1,0 +1,338 @@
+"""The SSO token cache shared with the AWS CLI v2 and botocore (``~/.aws/sso/cache``).
+
+Files are read and written byte-compatibly with the AWS CLI (see the protocol reference §4):
+the token file is ``sha1(<sso-session name or exact start URL>).json``, the client
+registration lives beside it under the CLI's own key. We write atomically (temp file in the
+same directory, fsync, ``os.replace``) with mode 0600 in a 0700 directory, and we never write
+back fewer keys than we read. The CLI and botocore take no locks; :meth:`TokenCache.lock` is an
+advisory lock that at least keeps our own processes and threads from refreshing at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from ssotui.core import paths, timeutil
+from ssotui.core.errors import LoginRequired
+from ssotui.core.models import Registration, SsoSession, Token
+
+try:  # pragma: no cover - fcntl is missing only on Windows
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+# The key order the AWS CLI v2 and botocore write (protocol reference §4.2).
+_TOKEN_KEYS = (
+    "startUrl",
+    "region",
+    "accessToken",
+    "expiresAt",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+    "refreshToken",
+)
+_READ_ATTEMPTS = 3
+_READ_RETRY_DELAY = 0.05
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def token_file_name(session: SsoSession) -> str:
+    """``sha1(name)`` for an sso-session, ``sha1(start URL)`` for a legacy profile, + ``.json``."""
+    return _sha1(session.cache_key) + ".json"
+
+
+def registration_file_name(session: SsoSession) -> str:
+    """The AWS CLI's registration-cache file name (``_registration_cache_key``)."""
+    scopes = list(session.configured_scopes) if session.configured_scopes is not None else None
+    key = json.dumps(
+        {
+            "tool": "botocore",
+            "startUrl": session.start_url,
+            "region": session.region,
+            "scopes": scopes,
+            "session_name": session.name,
+        },
+        sort_keys=True,
+    )
+    return _sha1(key) + ".json"
+
+
+class _Unreadable(Exception):
+    """Internal: the file exists but is not a usable cache entry."""
+
+
+def _read_json(path: Path) -> dict | None:
+    """The parsed JSON object at ``path``; None if missing; ``_Unreadable`` otherwise.
+
+    A JSON decode error is retried a couple of times: the AWS CLI truncates and rewrites in
+    place, so another process may be half-way through a write.
+    """
+    for attempt in range(_READ_ATTEMPTS):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _Unreadable(exc.__class__.__name__) from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            if attempt + 1 < _READ_ATTEMPTS:
+                time.sleep(_READ_RETRY_DELAY * (attempt + 1))
+                continue
+            raise _Unreadable("invalid JSON") from None
+        if not isinstance(data, dict):
+            raise _Unreadable("not a JSON object")
+        return data
+    raise _Unreadable("invalid JSON")  # pragma: no cover - loop always returns or raises
+
+
+def _optional_str(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Unreadable(f"{key} is not a string")
+    return value
+
+
+def _optional_time(data: dict, key: str):
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Unreadable(f"{key} is not a timestamp")
+    try:
+        return timeutil.parse_utc(value)
+    except ValueError:
+        raise _Unreadable(f"{key} is not a timestamp") from None
+
+
+def token_from_dict(data: dict) -> Token:
+    """Parse a token-file dict. Raises ``_Unreadable`` if a required key is missing or bad."""
+    access_token = data.get("accessToken")
+    if not isinstance(access_token, str) or not access_token:
+        raise _Unreadable("no accessToken")
+    expires_at = _optional_time(data, "expiresAt")
+    if expires_at is None:
+        raise _Unreadable("no expiresAt")
+    return Token(
+        start_url=_optional_str(data, "startUrl") or "",
+        region=_optional_str(data, "region") or "",
+        access_token=access_token,
+        expires_at=expires_at,
+        client_id=_optional_str(data, "clientId"),
+        client_secret=_optional_str(data, "clientSecret"),
+        registration_expires_at=_optional_time(data, "registrationExpiresAt"),
+        refresh_token=_optional_str(data, "refreshToken"),
+        extra={k: v for k, v in data.items() if k not in _TOKEN_KEYS},
+    )
+
+
+def token_to_dict(token: Token) -> dict:
+    """The AWS CLI's key order; optional keys omitted when None; then other tools' keys."""
+    values = {
+        "startUrl": token.start_url,
+        "region": token.region,
+        "accessToken": token.access_token,
+        "expiresAt": timeutil.format_utc(token.expires_at),
+        "clientId": token.client_id,
+        "clientSecret": token.client_secret,
+        "registrationExpiresAt": (
+            timeutil.format_utc(token.registration_expires_at)
+            if token.registration_expires_at is not None
+            else None
+        ),
+        "refreshToken": token.refresh_token,
+    }
+    out = {key: value for key, value in values.items() if value is not None}
+    for key, value in token.extra.items():
+        if key not in _TOKEN_KEYS:
+            out[key] = value
+    return out
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically with mode 0600 (replacing any looser file)."""
+    directory = paths.private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ssotui-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable (best effort; not possible on every platform)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _PathLock:
+    """A re-entrant lock for one lock-file path: a thread lock plus one ``flock`` per process."""
+
+    def __init__(self) -> None:
+        self.thread_lock = threading.RLock()
+        self.depth = 0
+        self.fd: int | None = None
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, _PathLock] = {}
+
+
+def _path_lock(path: Path) -> _PathLock:
+    key = os.path.abspath(path)
+    with _locks_guard:
+        found = _locks.get(key)
+        if found is None:
+            found = _locks[key] = _PathLock()
+        return found
+
+
+class TokenCache:
+    """One session's token file and client-registration file."""
+
+    def __init__(self, session: SsoSession, directory: Path | None = None) -> None:
+        self.session = session
+        self.directory = Path(directory) if directory is not None else paths.sso_cache_dir()
+        self.token_path = self.directory / token_file_name(session)
+        self.registration_path = self.directory / registration_file_name(session)
+        self.lock_path = self.directory / f".ssotui-{self.token_path.stem}.lock"
+
+    def __repr__(self) -> str:
+        return f"TokenCache({self.session.label!r}, {str(self.token_path)!r})"
+
+    # -- token ---------------------------------------------------------------------------
+
+    def load_token(self) -> Token | None:
+        """The cached token (possibly expired), or None if there is no file.
+
+        An unreadable file raises :class:`LoginRequired` naming the file; it is left as is.
+        """
+        try:
+            data = _read_json(self.token_path)
+            if data is None:
+                return None
+            return token_from_dict(data)
+        except _Unreadable:
+            raise LoginRequired(
+                f"{self.token_path}: the cached token is unreadable — run `ssotui login`."
+            ) from None
+
+    def save_token(self, token: Token) -> None:
+        """Write ``token`` exactly as AWS CLI v2 does (one line, its key order, ``…Z`` times)."""
+        _atomic_write(self.token_path, json.dumps(token_to_dict(token)))
+
+    def delete_token(self) -> None:
+        with suppress(FileNotFoundError):
+            self.token_path.unlink()
+
+    # -- client registration ---------------------------------------------------------------
+
+    def load_registration(self) -> Registration | None:
+        """The cached registration, or None if missing or unusable (it can be re-created)."""
+        try:
+            data = _read_json(self.registration_path)
+            if data is None:
+                return None
+            client_id = _optional_str(data, "clientId")
+            client_secret = _optional_str(data, "clientSecret")
+            expires_at = _optional_time(data, "expiresAt")
+            scopes = data.get("scopes")
+            grant_types = data.get("grantTypes")
+        except _Unreadable:
+            return None
+        if not client_id or not client_secret or expires_at is None:
+            return None
+        return Registration(
+            client_id=client_id,
+            client_secret=client_secret,
+            expires_at=expires_at,
+            scopes=_str_tuple(scopes),
+            grant_types=_str_tuple(grant_types),
+        )
+
+    def save_registration(self, registration: Registration) -> None:
+        data: dict = {
+            "clientId": registration.client_id,
+            "clientSecret": registration.client_secret,
+            "expiresAt": timeutil.format_utc(registration.expires_at),
+        }
+        if registration.scopes is not None:
+            data["scopes"] = list(registration.scopes)
+        if registration.grant_types is not None:
+            data["grantTypes"] = list(registration.grant_types)
+        _atomic_write(self.registration_path, json.dumps(data))
+
+    # -- locking ---------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the advisory lock for this session's token (re-entrant within a thread).
+
+        Threads of this process serialise on a lock keyed by the lock-file path; processes
+        serialise on ``flock`` of a 0600 sidecar file (``.ssotui-<sha1>.lock``).
+        """
+        state = _path_lock(self.lock_path)
+        with state.thread_lock:
+            if state.depth == 0:
+                state.fd = self._acquire_file_lock()
+            state.depth += 1
+            try:
+                yield
+            finally:
+                state.depth -= 1
+                if state.depth == 0 and state.fd is not None:
+                    fd, state.fd = state.fd, None
+                    try:
+                        if fcntl is not None:
+                            fcntl.flock(fd, fcntl.LOCK_UN)
+                    finally:
+                        os.close(fd)
+
+    def _acquire_file_lock(self) -> int | None:
+        paths.private_dir(self.directory)
+        if fcntl is None:  # pragma: no cover - Windows: threads only
+            return None
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+
+def _str_tuple(value) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
