@@ -9,7 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-_HOME = Path(tempfile.mkdtemp(prefix="ssotui-test-home-"))
+# Idempotent: this module may be imported twice (as ``conftest`` and as ``tests.conftest``);
+# the second import must not move HOME away from the directory the fixtures clean.
+_HOME = Path(os.environ.get("SSOTUI_TEST_HOME") or tempfile.mkdtemp(prefix="ssotui-test-home-"))
 os.environ["HOME"] = str(_HOME)
 os.environ["XDG_CACHE_HOME"] = str(_HOME / ".cache")
 os.environ["XDG_CONFIG_HOME"] = str(_HOME / ".config")
@@ -17,24 +19,30 @@ os.environ["XDG_DATA_HOME"] = str(_HOME / ".local" / "share")
 os.environ["AWS_CONFIG_FILE"] = str(_HOME / ".aws" / "config")
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / ".aws" / "credentials")
 for _var in list(os.environ):
-    if _var.startswith(("AWS_ENDPOINT_URL", "SSOTUI_")) or _var in {
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_MAX_ATTEMPTS",
-        "AWS_RETRY_MODE",
-        "BROWSER",
-        "DISPLAY",
-        "WAYLAND_DISPLAY",
-        "TMUX",
-    }:
+    if (
+        _var.startswith(("AWS_ENDPOINT_URL", "SSOTUI_"))
+        and _var != "SSOTUI_TEST_HOME"
+        or _var
+        in {
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_MAX_ATTEMPTS",
+            "AWS_RETRY_MODE",
+            "BROWSER",
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "TMUX",
+        }
+    ):
         del os.environ[_var]
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+os.environ["SSOTUI_TEST_HOME"] = str(_HOME)
 
 import pytest  # noqa: E402
 
