@@ -1,0 +1,167 @@
+"""A local IAM Identity Center stand-in that speaks the real sso-oidc and SSO portal wire
+protocol, so that real boto3 pointed at it (``AWS_ENDPOINT_URL_SSO`` and
+``AWS_ENDPOINT_URL_SSO_OIDC``) behaves as against AWS. Standard library only, loopback only.
+
+    with Emulator(accounts=50, approve_after=0) as emu:
+        os.environ["AWS_ENDPOINT_URL_SSO"] = emu.base_url
+        ...
+
+The knobs (``latency_ms``, ``rate_limit``, ``fail_rate``, ``approve_after``, ``token_ttl``,
+``session_ttl``, ``credentials_ttl``, ``deny_all``, ``refresh_tokens``) are plain attributes and
+may be changed while the server runs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+
+from .federation import Federation
+from .org import Org, OrgAccount, generate_org
+from .server import Server
+from .state import RateLimiter, State, Stats
+
+__all__ = ["Emulator", "Org", "OrgAccount", "generate_org"]
+
+OPERATIONS = (
+    "RegisterClient",
+    "StartDeviceAuthorization",
+    "CreateToken",
+    "ListAccounts",
+    "ListAccountRoles",
+    "GetRoleCredentials",
+    "Logout",
+    "GetSigninToken",
+    "Login",
+)
+
+
+def _loopback(host: str) -> str:
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is None or address.version != 4 or not address.is_loopback:
+        raise ValueError(f"the emulator only listens on IPv4 loopback, not {host!r}")
+    return host
+
+
+class Emulator:
+    def __init__(
+        self,
+        accounts: int = 50,
+        seed: int = 7,
+        latency_ms: float = 0.0,
+        rate_limit: float | None = None,
+        fail_rate: float = 0.0,
+        approve_after: float | None = None,
+        token_ttl: float = 3600,
+        session_ttl: float = 8 * 3600,
+        credentials_ttl: float = 3600,
+        deny_all: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        refresh_tokens: bool = True,
+    ) -> None:
+        self.host = _loopback(host)
+        self.port = port
+        self.latency_ms = latency_ms
+        self.rate_limit = rate_limit
+        self.fail_rate = fail_rate
+        self.approve_after = approve_after
+        self.token_ttl = token_ttl
+        self.session_ttl = session_ttl
+        self.credentials_ttl = credentials_ttl
+        self.deny_all = deny_all
+        self.refresh_tokens = refresh_tokens
+        self.org: Org = generate_org(accounts, seed)
+        self.stats = Stats()
+        self.state = State(self, seed)  # tests may shrink state.device_ttl / poll_interval
+        self.federation = Federation(self)
+        self.limiter = RateLimiter()
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Bind and serve in a daemon thread. Returns self."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            server = Server((self.host, self.port), self)
+            self.port = server.server_address[1]
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"ssotui-emulator:{self.port}",
+                daemon=True,
+            )
+            self._server, self._thread = server, thread
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: close the listening socket and cut open connections."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if not self.port:
+            raise RuntimeError("the emulator has not been started")
+        return f"http://{self.host}:{self.port}"
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.running else "stopped"
+        return f"<Emulator {where} accounts={len(self.org.accounts)}>"
+
+    # --- what a user or a test does -----------------------------------------------------
+
+    def approve(self, user_code: str) -> bool:
+        """Approve a device code, as the verification page's button does (False if unknown)."""
+        return self.state.decide(user_code, True)
+
+    def deny(self, user_code: str) -> bool:
+        return self.state.decide(user_code, False)
+
+    def mint_token(self, ttl: float | None = None) -> dict:
+        """A valid session without the device flow.
+
+        Returns ``accessToken``, ``refreshToken`` (unless refresh tokens are off) and
+        ``expiresIn``, plus the ``clientId``/``clientSecret``/``clientSecretExpiresAt`` of the
+        registration the refresh token is bound to.
+        """
+        return self.state.mint(ttl)
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far now gets 401; refresh tokens still work."""
+        self.state.expire_access_tokens()
+
+    def end_sessions(self) -> None:
+        """Every session so far is over: access tokens get 401, refresh gets InvalidGrant."""
+        self.state.end_sessions()
+
+    def reset_stats(self) -> None:
+        self.stats.reset()
