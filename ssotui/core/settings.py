@@ -1,0 +1,128 @@
+"""User settings from a TOML file (``paths.settings_file()``).
+
+Reading never writes: a missing file means defaults. Every problem (bad TOML, an unknown key,
+a value of the wrong type) is a ``ConfigError`` with one line naming the key and the file.
+
+Example ``settings.toml``::
+
+    enter_action = "console"        # menu | console | copy_url | shell | exports | portal
+    default_region = "eu-west-1"     # console region; default: the SSO region
+    default_destination = "s3"       # console landing page: a service shortcut or https URL
+    browser_command = "firefox --new-tab %s"
+    theme = "nord"
+    rate_limit = 10                  # portal requests per second while listing
+    open_browser_on_login = false
+
+    [keymap]                         # binding id -> keys (comma-separated)
+    "picker.open_console" = "enter"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ssotui.core import paths
+from ssotui.core.config import validate_region
+from ssotui.core.errors import ConfigError
+
+ENTER_ACTIONS = ("menu", "console", "copy_url", "shell", "exports", "portal")
+"""What Enter (and a double-click) does on a row: the action menu, or one action directly."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    enter_action: str = "menu"
+    default_region: str | None = None
+    default_destination: str | None = None
+    browser_command: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    rate_limit: float = 20.0
+    open_browser_on_login: bool = True
+    path: Path | None = field(default=None, compare=False)
+    """The file these settings came from (None for defaults)."""
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing file gives the defaults."""
+    path = path or paths.settings_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the settings ({exc.__class__.__name__}).") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    return parse_settings(data, path)
+
+
+def parse_settings(data: dict, path: Path) -> Settings:
+    known = {name for name in Settings.__dataclass_fields__ if name != "path"}
+    for key in data:
+        if key not in known:
+            choices = ", ".join(sorted(known))
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {choices}).")
+    values: dict[str, object] = {"path": path}
+    for key, value in data.items():
+        values[key] = _check(key, value, path)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _check(key: str, value: object, path: Path) -> object:
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"{path}: {key} must be {expected}, not {value!r}.")
+
+    if key == "enter_action":
+        if value not in ENTER_ACTIONS:
+            raise bad("one of " + ", ".join(ENTER_ACTIONS))
+        return value
+    if key == "default_region":
+        if not isinstance(value, str):
+            raise bad('a region name such as "eu-west-1"')
+        return validate_region(value, f"{path}: default_region")
+    if key == "default_destination":
+        if not isinstance(value, str) or not value.strip():
+            raise bad('a console service (e.g. "s3") or an https:// URL')
+        return _check_destination(value.strip(), path)
+    if key in ("browser_command", "theme"):
+        if not isinstance(value, str) or not value.strip():
+            raise bad("a non-empty string")
+        return value.strip()
+    if key == "keymap":
+        if not isinstance(value, dict):
+            raise bad('a table of binding id = "keys"')
+        for binding_id, keys in value.items():
+            if not isinstance(keys, str) or not keys.strip():
+                raise ConfigError(
+                    f'{path}: keymap.{binding_id} must be a key such as "ctrl+o", not {keys!r}.'
+                )
+        return {str(k): v.replace(" ", "") for k, v in value.items()}
+    if key == "rate_limit":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise bad("a positive number of requests per second")
+        return float(value)
+    if key == "open_browser_on_login":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
+
+
+def _check_destination(value: str, path: Path) -> str:
+    if value.startswith("https://"):
+        return value
+    try:
+        from ssotui.core.console import SERVICES
+    except ImportError:  # pragma: no cover - the console module ships with the core
+        return value
+    if value not in SERVICES:
+        raise ConfigError(
+            f"{path}: default_destination {value!r} is not a known console service "
+            '(use a service shortcut such as "s3" or an https:// URL).'
+        )
+    return value

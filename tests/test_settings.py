@@ -1,0 +1,83 @@
+"""Settings: defaults without a file, every key parsed, every mistake one clear line."""
+
+from pathlib import Path
+
+import pytest
+
+from ssotui.core.errors import ConfigError
+from ssotui.core.settings import Settings, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(text)
+    return path
+
+
+def test_missing_file_gives_defaults_and_creates_nothing(tmp_path):
+    path = tmp_path / "nested" / "settings.toml"
+    settings = load_settings(path)
+    assert settings == Settings()
+    assert settings.enter_action == "menu"
+    assert settings.rate_limit == 20.0
+    assert settings.open_browser_on_login is True
+    assert not path.parent.exists()
+
+
+def test_default_path_comes_from_ssotui_config_file(tmp_path, monkeypatch):
+    path = write(tmp_path, 'enter_action = "shell"\n')
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(path))
+    assert load_settings().enter_action == "shell"
+
+
+def test_every_key_is_read(tmp_path):
+    path = write(
+        tmp_path,
+        """
+enter_action = "console"
+default_region = "eu-west-1"
+default_destination = "https://console.aws.amazon.com/s3/home"
+browser_command = "firefox %s"
+theme = "nord"
+rate_limit = 5
+open_browser_on_login = false
+
+[keymap]
+"picker.open_console" = "ctrl+o, O"
+""",
+    )
+    settings = load_settings(path)
+    assert settings.enter_action == "console"
+    assert settings.default_region == "eu-west-1"
+    assert settings.default_destination == "https://console.aws.amazon.com/s3/home"
+    assert settings.browser_command == "firefox %s"
+    assert settings.theme == "nord"
+    assert settings.rate_limit == 5.0 and isinstance(settings.rate_limit, float)
+    assert settings.open_browser_on_login is False
+    assert settings.keymap == {"picker.open_console": "ctrl+o,O"}
+    assert settings.path == path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('colour = "red"\n', "unknown setting 'colour'"),
+        ('enter_action = "launch"\n', "enter_action must be one of menu, console"),
+        ('default_region = "europe"\n', "'europe' is not an AWS region"),
+        ("rate_limit = 0\n", "rate_limit must be a positive number"),
+        ("rate_limit = true\n", "rate_limit must be a positive number"),
+        ('open_browser_on_login = "no"\n', "open_browser_on_login must be true or false"),
+        ('keymap = "o"\n', "keymap must be a table"),
+        ("[keymap]\n'picker.open_console' = 3\n", "keymap.picker.open_console must be a key"),
+        ('theme = ""\n', "theme must be a non-empty string"),
+        ("enter_action = \n", "not valid TOML"),
+    ],
+)
+def test_mistakes_are_one_line_naming_key_and_file(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
