@@ -1,0 +1,432 @@
+"""Logging in to IAM Identity Center (device authorization) and keeping the token fresh.
+
+The token lives in the cache shared with the AWS CLI v2 and botocore (:mod:`tokencache`), so a
+login here is a login for ``aws`` and boto3 too, and a token they refreshed is used here. The
+refresh follows botocore's ``SSOTokenProvider`` (same request, same file), but runs under an
+advisory lock and never loses a refresh token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from ssotui.core import clients, timeutil
+from ssotui.core.errors import (
+    LoginDenied,
+    LoginRequired,
+    LoginTimedOut,
+    NetworkError,
+    SessionExpired,
+    SsoError,
+    Throttled,
+)
+from ssotui.core.models import DeviceAuthorization, Registration, SsoSession, Token
+from ssotui.core.tokencache import TokenCache
+
+log = logging.getLogger(__name__)
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+REFRESH_GRANT = "refresh_token"
+AUTH_CODE_GRANT = "authorization_code"
+
+# A token valid for at least this long is used as is.
+FRESH_FOR = timedelta(minutes=5)
+# A cached registration is reused until this long before it expires (as the AWS CLI does).
+REGISTRATION_MARGIN = timedelta(minutes=15)
+# After a failed refresh of a still-valid token, wait this long before trying again.
+REFRESH_RETRY_AFTER = timedelta(seconds=30)
+DEFAULT_INTERVAL = 5.0
+SLOW_DOWN_STEP = 5.0
+LOGOUT_TIMEOUT = 3.0
+# Consecutive network failures tolerated while waiting for approval.
+POLL_NETWORK_FAILURES = 3
+
+_REFUSED_REFRESH = {
+    "InvalidGrantException",
+    "InvalidClientException",
+    "UnauthorizedClientException",
+    "ExpiredTokenException",
+    "AccessDeniedException",
+    "InvalidRequestException",
+    "UnauthorizedException",
+    "400",
+    "401",
+    "403",
+}
+
+
+def _expiry(now: datetime, expires_in) -> datetime:
+    """``now + expiresIn`` in whole seconds, exactly as it will read back from the file."""
+    return (now + timedelta(seconds=int(expires_in or 0))).replace(microsecond=0)
+
+
+class Authenticator:
+    """Login, token refresh and logout for one session. Thread-safe; blocking."""
+
+    def __init__(
+        self,
+        session: SsoSession,
+        cache: TokenCache | None = None,
+        *,
+        clock: Callable[[], datetime] = timeutil.utcnow,
+        client_name: str = "ssotui",
+    ) -> None:
+        self.session = session
+        self.cache = cache if cache is not None else TokenCache(session)
+        self._clock = clock
+        self.client_name = client_name
+        self._memo: tuple[tuple[int, int, int], Token] | None = None
+        self._memo_lock = threading.Lock()
+        self._refresh_failed_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"Authenticator({self.session.label!r})"
+
+    # -- reading -------------------------------------------------------------------------
+
+    def cached_token(self) -> Token | None:
+        """The cached token without any network call (it may be expired); None if missing."""
+        return self._read()
+
+    def _read(self, *, fresh: bool = False) -> Token | None:
+        """Re-read the token file, skipping the parse when its stat has not changed."""
+        path = self.cache.token_path
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            with self._memo_lock:
+                self._memo = None
+            return None
+        except OSError:
+            st = None
+        key = (st.st_mtime_ns, st.st_size, st.st_ino) if st is not None else None
+        if not fresh and key is not None:
+            memo = self._memo
+            if memo is not None and memo[0] == key:
+                return memo[1]
+        token = self.cache.load_token()
+        with self._memo_lock:
+            self._memo = (key, token) if key is not None and token is not None else None
+        return token
+
+    def _remember(self, token: Token) -> None:
+        try:
+            st = self.cache.token_path.stat()
+        except OSError:
+            return
+        with self._memo_lock:
+            self._memo = ((st.st_mtime_ns, st.st_size, st.st_ino), token)
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def _not_logged_in(self) -> LoginRequired:
+        return LoginRequired(f"not logged in to {self.session.label} — run `ssotui login`.")
+
+    def _expired(self) -> SessionExpired:
+        return SessionExpired(
+            f"your IAM Identity Center session for {self.session.label} has expired"
+            " — run `ssotui login`."
+        )
+
+    def _is_fresh(self, token: Token, now: datetime) -> bool:
+        return token.expires_at - now >= FRESH_FOR
+
+    def token(self, *, force_refresh: bool = False) -> Token:
+        """A usable token, refreshed if it has less than 5 minutes left (or if forced).
+
+        ``force_refresh`` is for a caller whose token was just refused (HTTP 401).
+        """
+        current = self._read()
+        if current is None:
+            raise self._not_logged_in()
+        now = self._clock()
+        if not force_refresh and self._is_fresh(current, now):
+            return current
+        if (
+            not force_refresh
+            and current.expires_at > now
+            and self._refresh_failed_at is not None
+            and now - self._refresh_failed_at < REFRESH_RETRY_AFTER
+        ):
+            return current  # a refresh just failed; keep using the valid token for now
+        with self.cache.lock():
+            latest = self._read(fresh=True)
+            if latest is None:
+                raise self._not_logged_in()
+            now = self._clock()
+            if latest.access_token != current.access_token and self._is_fresh(latest, now):
+                return latest  # another process or thread refreshed it meanwhile
+            if not force_refresh and self._is_fresh(latest, now):
+                return latest
+            return self._refresh(latest, now, forced=force_refresh)
+
+    def access_token(self, *, force_refresh: bool = False) -> str:
+        """The bearer token for portal calls (what the inventory and credential code use)."""
+        return self.token(force_refresh=force_refresh).access_token
+
+    def _refresh(self, token: Token, now: datetime, *, forced: bool) -> Token:
+        """Refresh ``token`` (caller holds the lock). See :meth:`token` for the outcomes."""
+        usable = token.expires_at > now and not forced
+        if not (token.refresh_token and token.client_id and token.client_secret):
+            if usable:
+                return token  # a legacy, non-refreshable token: use it until it expires
+            raise self._expired()
+        if token.registration_expires_at is not None and token.registration_expires_at <= now:
+            if usable:
+                return token
+            raise self._expired()
+        oidc = clients.client("sso-oidc", self.session.region)
+        try:
+            reply = oidc.create_token(
+                grantType=REFRESH_GRANT,
+                clientId=token.client_id,
+                clientSecret=token.client_secret,
+                refreshToken=token.refresh_token,
+            )
+        except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes raw
+            return self._refresh_failed(token, exc, usable=usable)
+        self._refresh_failed_at = None
+        refreshed = Token(
+            start_url=self.session.start_url,
+            region=self.session.region,
+            access_token=reply["accessToken"],
+            expires_at=_expiry(self._clock(), reply.get("expiresIn")),
+            client_id=token.client_id,
+            client_secret=token.client_secret,
+            registration_expires_at=token.registration_expires_at,
+            refresh_token=reply.get("refreshToken") or token.refresh_token,
+            extra=dict(token.extra),
+        )
+        self.cache.save_token(refreshed)
+        self._remember(refreshed)
+        log.debug("refreshed the token for %s", self.session.label)
+        return refreshed
+
+    def _refresh_failed(self, token: Token, exc: Exception, *, usable: bool) -> Token:
+        code = clients.error_code(exc)
+        if code is None and not exc.__class__.__module__.startswith(("botocore", "urllib3")):
+            raise exc
+        self._refresh_failed_at = self._clock()
+        log.debug("token refresh for %s failed: %s", self.session.label, code)
+        if code in _REFUSED_REFRESH:
+            # A tool without our lock (botocore, the CLI) may have refreshed with the same
+            # refresh token a moment ago; the service then refuses ours. Use theirs.
+            latest = self.cache.load_token()
+            now = self._clock()
+            if (
+                latest is not None
+                and latest.access_token != token.access_token
+                and latest.expires_at > now
+            ):
+                return latest
+            if usable:
+                return token
+            raise self._expired() from None
+        if usable:
+            return token  # network trouble: the token still works for a few minutes
+        error = clients.to_sso_error(exc, "refreshing the login token")
+        if isinstance(error, LoginRequired):
+            raise self._expired() from None
+        raise error from None
+
+    # -- device-code login ---------------------------------------------------------------
+
+    def _registration_usable(self, registration: Registration, now: datetime) -> bool:
+        if registration.expires_at - now < REGISTRATION_MARGIN:
+            return False
+        grants = registration.grant_types
+        if grants is not None and (DEVICE_GRANT not in grants or AUTH_CODE_GRANT in grants):
+            return False
+        return True
+
+    def _register(self) -> Registration:
+        oidc = clients.client("sso-oidc", self.session.region)
+        with clients.translated("registering with IAM Identity Center"):
+            reply = oidc.register_client(
+                clientName=f"{self.client_name}-{self.session.name or 'legacy'}",
+                clientType="public",
+                scopes=list(self.session.scopes),
+                grantTypes=[DEVICE_GRANT, REFRESH_GRANT],
+            )
+        registration = Registration(
+            client_id=reply["clientId"],
+            client_secret=reply["clientSecret"],
+            expires_at=timeutil.from_epoch_s(reply["clientSecretExpiresAt"]),
+            scopes=tuple(self.session.scopes),
+            grant_types=(DEVICE_GRANT, REFRESH_GRANT),
+        )
+        with self.cache.lock():
+            self.cache.save_registration(registration)
+        log.debug("registered a new OIDC client for %s", self.session.label)
+        return registration
+
+    def start_login(self, *, force_register: bool = False) -> DeviceAuthorization:
+        """Register (or reuse the cached registration) and start a device authorization."""
+        registration = None if force_register else self.cache.load_registration()
+        registered_now = False
+        if registration is None or not self._registration_usable(registration, self._clock()):
+            registration = self._register()
+            registered_now = True
+        oidc = clients.client("sso-oidc", self.session.region)
+        doing = "starting the login"
+        for attempt in (1, 2):
+            try:
+                reply = oidc.start_device_authorization(
+                    clientId=registration.client_id,
+                    clientSecret=registration.client_secret,
+                    startUrl=self.session.start_url,
+                )
+                break
+            except Exception as exc:  # noqa: BLE001
+                if (
+                    clients.error_code(exc) == "InvalidClientException"
+                    and attempt == 1
+                    and not registered_now
+                ):
+                    registration = self._register()
+                    registered_now = True
+                    continue
+                with clients.translated(doing):
+                    raise
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise SsoError(f"could not start the login for {self.session.label}.")
+        interval = reply.get("interval") or DEFAULT_INTERVAL
+        uri = reply["verificationUri"]
+        return DeviceAuthorization(
+            user_code=reply["userCode"],
+            verification_uri=uri,
+            verification_uri_complete=reply.get("verificationUriComplete") or uri,
+            device_code=reply["deviceCode"],
+            expires_at=self._clock() + timedelta(seconds=int(reply.get("expiresIn") or 600)),
+            interval=float(interval),
+            registration=registration,
+        )
+
+    def poll_login(self, authorization: DeviceAuthorization) -> Token | None:
+        """One CreateToken attempt: the saved token once approved, None while pending."""
+        registration = authorization.registration
+        oidc = clients.client("sso-oidc", self.session.region)
+        try:
+            reply = oidc.create_token(
+                grantType=DEVICE_GRANT,
+                clientId=registration.client_id,
+                clientSecret=registration.client_secret,
+                deviceCode=authorization.device_code,
+            )
+        except Exception as exc:  # noqa: BLE001
+            code = clients.error_code(exc)
+            if code == "AuthorizationPendingException":
+                return None
+            if code == "SlowDownException":
+                authorization.interval += SLOW_DOWN_STEP
+                return None
+            if code == "AccessDeniedException":
+                raise LoginDenied("the login was denied in the browser.") from None
+            if code in ("ExpiredTokenException", "InvalidGrantException"):
+                raise LoginTimedOut(
+                    "the login code expired before it was approved — run the login again."
+                ) from None
+            with clients.translated("waiting for the login to be approved"):
+                raise
+            raise  # pragma: no cover - translated() always raises
+        now = self._clock()
+        token = Token(
+            start_url=self.session.start_url,
+            region=self.session.region,
+            access_token=reply["accessToken"],
+            expires_at=_expiry(now, reply.get("expiresIn")),
+            client_id=registration.client_id,
+            client_secret=registration.client_secret,
+            registration_expires_at=registration.expires_at,
+            refresh_token=reply.get("refreshToken"),
+            extra=self._extra_keys(),
+        )
+        with self.cache.lock():
+            self.cache.save_token(token)
+            self._remember(token)
+        self._refresh_failed_at = None
+        log.debug("logged in to %s", self.session.label)
+        return token
+
+    def _extra_keys(self) -> dict:
+        """Keys other tools wrote into the old token file: we never write back less."""
+        try:
+            old = self.cache.load_token()
+        except LoginRequired:
+            return {}
+        return dict(old.extra) if old is not None else {}
+
+    def wait_for_login(
+        self,
+        authorization: DeviceAuthorization,
+        *,
+        sleep: Callable[[float], object] = time.sleep,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Token | None:
+        """Poll every ``authorization.interval`` seconds until approved (the token), denied
+        or expired (raises), or ``cancelled()`` (None).
+
+        To cancel promptly pass ``sleep=event.wait, cancelled=event.is_set``.
+        """
+        network_failures = 0
+        while True:
+            if cancelled():
+                return None
+            if self._clock() >= authorization.expires_at:
+                raise LoginTimedOut(
+                    "the login code expired before it was approved — run the login again."
+                )
+            try:
+                token = self.poll_login(authorization)
+            except (NetworkError, Throttled):
+                network_failures += 1
+                if network_failures >= POLL_NETWORK_FAILURES:
+                    raise
+                token = None
+            else:
+                network_failures = 0
+            if token is not None:
+                return token
+            if cancelled():
+                return None
+            remaining = (authorization.expires_at - self._clock()).total_seconds()
+            sleep(max(0.0, min(authorization.interval, remaining)))
+
+    # -- logout --------------------------------------------------------------------------
+
+    def logout(self) -> bool:
+        """Invalidate the session at AWS (best effort) and delete this session's token file.
+
+        Registrations and other sessions' tokens are left alone (unlike ``aws sso logout``).
+        Returns True if there was a token file.
+        """
+        try:
+            token = self.cache.load_token()
+        except LoginRequired:
+            token = None  # unreadable: nothing to send, but the user asked to remove it
+        existed = self.cache.token_path.exists()
+        if token is not None:
+            self._server_logout(token)
+        with self.cache.lock():
+            self.cache.delete_token()
+        with self._memo_lock:
+            self._memo = None
+        return existed
+
+    def _server_logout(self, token: Token) -> None:
+        region = token.region or self.session.region
+
+        def call() -> None:
+            try:
+                portal = clients.client("sso", region, max_attempts=1)
+                portal.logout(accessToken=token.access_token)
+            except Exception as exc:  # noqa: BLE001 - best effort
+                log.debug("sso Logout failed: %s", clients.error_code(exc) or type(exc).__name__)
+
+        worker = threading.Thread(target=call, name="ssotui-logout", daemon=True)
+        worker.start()
+        worker.join(LOGOUT_TIMEOUT)
