@@ -3,6 +3,7 @@ typed exceptions botocore raises for them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import signal
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -764,3 +766,45 @@ def test_cli_help(capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: ssotui emulator")
     assert "--rate-limit" in out and "--approve-after" in out
+
+
+def test_botocore_own_sso_provider_refreshes_and_gets_credentials(emulator, home):
+    """botocore's SSOTokenProvider (refresh) and SSOProvider (GetRoleCredentials) work as-is."""
+    minted = emulator.mint_token()
+    account = emulator.org.accounts[0]
+    config = home / ".aws" / "config"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        f"[sso-session emu]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
+        "sso_registration_scopes = sso:account:access\n"
+        f"[profile p]\nsso_session = emu\nsso_account_id = {account.account_id}\n"
+        f"sso_role_name = {account.roles[0]}\nregion = eu-west-1\n"
+    )
+
+    def stamp(seconds):
+        moment = datetime.now(UTC) + timedelta(seconds=seconds)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    cache = home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"emu").hexdigest() + ".json")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(
+        json.dumps(
+            {
+                "startUrl": START_URL,
+                "region": "us-east-1",
+                "accessToken": minted["accessToken"],
+                "expiresAt": stamp(300),  # inside botocore's 15-minute refresh window
+                "clientId": minted["clientId"],
+                "clientSecret": minted["clientSecret"],
+                "registrationExpiresAt": stamp(86400),
+                "refreshToken": minted["refreshToken"],
+            }
+        )
+    )
+    creds = boto3.Session(profile_name="p").get_credentials().get_frozen_credentials()
+    assert creds.access_key.startswith("ASIAEMU")
+    assert emulator.stats.calls["CreateToken"] == 1
+    assert emulator.stats.calls["GetRoleCredentials"] == 1
+    rewritten = json.loads(cache.read_text())
+    assert rewritten["accessToken"] != minted["accessToken"]
+    assert rewritten["refreshToken"] not in ("", minted["refreshToken"])

@@ -58,16 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def banner(base_url: str) -> str:
-    return f"""\
+def banner(base_url: str, account_id: str = "", role: str = "") -> str:
+    text = f"""\
 # IAM Identity Center emulator; verification page: {base_url}/device
 export AWS_ENDPOINT_URL_SSO={base_url} AWS_ENDPOINT_URL_SSO_OIDC={base_url} \
 AWS_ENDPOINT_URL_SIGNIN={base_url}
-# Sample ~/.aws/config section:
+# Sample ~/.aws/config sections:
 [sso-session emulator]
 sso_start_url = {START_URL}
 sso_region = {REGION}
 sso_registration_scopes = sso:account:access"""
+    if account_id and role:
+        text += f"""
+[profile emulator]
+sso_session = emulator
+sso_account_id = {account_id}
+sso_role_name = {role}
+region = {REGION}"""
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             previous[signum] = signal.signal(signum, lambda *_: done.set())
     try:
         print(emu.base_url, flush=True)
-        print(banner(emu.base_url), flush=True)
+        first = emu.org.accounts[0] if emu.org.accounts else None
+        print(banner(emu.base_url, *((first.account_id, first.roles[0]) if first else ())))
+        sys.stdout.flush()
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:
