@@ -201,6 +201,29 @@ def test_cancelled_returns_none_without_a_token(auth, emulator):
     assert not auth.cache.token_path.exists()
 
 
+def test_waiting_survives_brief_network_trouble_but_not_a_lasting_outage(
+    auth, emulator, monkeypatch
+):
+    authorization = auth.start_login()
+    real_poll = auth.poll_login
+    outcomes = iter(["down", "down", "real", "down", "down", "down"])
+
+    def flaky_poll(authz):
+        if next(outcomes) == "down":
+            raise NetworkError("cannot reach IAM Identity Center: check your network or VPN.")
+        return real_poll(authz)
+
+    monkeypatch.setattr(auth, "poll_login", flaky_poll)
+    sleeps: list[float] = []
+    with pytest.raises(NetworkError):
+        auth.wait_for_login(authorization, sleep=sleeps.append)
+    # two failures tolerated, a pending poll resets the count, the third in a row is fatal
+    assert len(sleeps) == 5
+    emulator.approve(authorization.user_code)
+    monkeypatch.setattr(auth, "poll_login", real_poll)
+    assert auth.wait_for_login(authorization, sleep=sleeps.append) is not None
+
+
 def test_approval_from_another_thread_with_real_sleep(auth, emulator):
     authorization = auth.start_login()
     timer = threading.Timer(0.2, emulator.approve, args=(authorization.user_code,))
