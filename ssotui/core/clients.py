@@ -72,11 +72,13 @@ def _make(service: str, region: str, max_attempts: int):
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that change endpoint variables call this)."""
-    global _session
+    """Forget cached clients (tests that change endpoint variables call this).
+
+    The boto3 session (its loaded service models) is kept: endpoint variables are read when
+    a client is created, so a new client sees the new endpoints.
+    """
     with _lock:
         _clients.clear()
-        _session = None
 
 
 def error_code(exc: BaseException) -> str | None:
