@@ -1,6 +1,6 @@
-"""Everything the emulator remembers, behind one lock: client registrations, device codes,
-sessions with their access and refresh tokens, issued role credentials, console sign-in
-tokens. Also the counters, the rate limiter and the typed errors the HTTP layer renders."""
+"""What the OIDC side remembers, behind one lock: client registrations, device codes, sessions
+with their access and refresh tokens. Also the per-operation counters and the rate limiter.
+(Role credentials and console sign-in tokens live in federation.py.)"""
 
 from __future__ import annotations
 
