@@ -35,9 +35,10 @@ FAULT_CODES = {"InternalServerException", "ServiceUnavailableException", "500", 
 def client(service: str, region: str, *, max_attempts: int = 3):
     """A cached, thread-safe boto3 client (``"sso"`` or ``"sso-oidc"``) for ``region``.
 
-    ``max_attempts`` is botocore's own retry budget ("standard" mode). Callers that do their
-    own retrying and rate limiting (the inventory) pass 1 so that botocore's silent retries do
-    not multiply the load on a throttled portal.
+    ``max_attempts`` is the total number of requests botocore may send for one call (its
+    ``total_max_attempts``; botocore's own ``max_attempts`` counts retries only). Callers that
+    do their own retrying and rate limiting (the inventory) pass 1 so that botocore's silent
+    retries do not multiply the load on a throttled portal.
     """
     key = (service, region, max_attempts)
     found = _clients.get(key)
@@ -62,7 +63,7 @@ def _make(service: str, region: str, max_attempts: int):
     config = Config(
         signature_version=UNSIGNED,
         region_name=region,
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=20,
         max_pool_connections=32,
