@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("exec", "run a command with the role's credentials", region_flag=False)
     target(p)
-    p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
+    p.add_argument("argv", nargs="*", metavar="-- CMD [ARGS...]", help="the command to run")
 
     p = command("env", "print the role's credentials as shell exports", region_flag=False)
     target(p)
@@ -374,8 +374,6 @@ def cmd_exec(args) -> int:
     from ssotui.core import shell
 
     argv = list(args.argv)
-    if argv and argv[0] == "--":
-        argv = argv[1:]
     if not argv:
         raise SsoError("nothing to run: use `ssotui exec ACCOUNT ROLE -- CMD [ARGS...]`.")
     client, settings = _client(args)
@@ -450,7 +448,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ssotui.emulator.cli import main as emulator_main
 
         return emulator_main(argv[1:])
+    command_argv: list[str] | None = None
+    if argv and "exec" in argv and "--" in argv:
+        # Everything after `--` is the command, options included (`-- ls -la`).
+        split = argv.index("--")
+        argv, command_argv = argv[:split], argv[split + 1 :]
     args = build_parser().parse_args(argv)
+    if command_argv is not None:
+        args.argv = command_argv
     debug = bool(getattr(args, "debug", False))
     if debug:
         from ssotui.core.redact import enable_debug_logging

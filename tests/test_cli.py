@@ -200,7 +200,9 @@ def test_errors_are_one_line_without_traceback(logged_in, emulator):
         "no account named 'no-such-account'",
     )
     assert_one_line_error(
-        ssotui("shell", account.account_id, "NoSuchRole", check=False), "not assigned"
+        ssotui("shell", account.account_id, "NoSuchRole", check=False),
+        "no role 'NoSuchRole'",
+        "you have: ",
     )
     assert_one_line_error(
         ssotui("list", "--sso-session", "nope", check=False), "no [sso-session nope]"

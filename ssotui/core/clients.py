@@ -59,7 +59,14 @@ def _make(service: str, region: str, max_attempts: int):
     from botocore.config import Config
 
     if _session is None:
-        _session = boto3.session.Session()
+        import botocore.session
+
+        core = botocore.session.Session()
+        # We need no profile: credentials are the SSO bearer token. Ignore AWS_PROFILE, which
+        # may name a profile that does not exist (botocore would raise ProfileNotFound);
+        # with None it falls back to [default] when there is one, and to nothing otherwise.
+        core.get_component("config_store").set_config_variable("profile", None)
+        _session = boto3.session.Session(botocore_session=core)
     config = Config(
         signature_version=UNSIGNED,
         region_name=region,
