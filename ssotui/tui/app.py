@@ -1,0 +1,99 @@
+"""The Textual app: settings, theme and keymap; which screen comes first; help.
+
+Everything else lives in the screens (``ssotui.tui.screens``). Dependencies come in through the
+constructor (``services`` is what tests replace), so the app never reads global state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from ssotui.core.config import AwsConfig, load_config
+from ssotui.core.models import SsoSession
+from ssotui.core.settings import Settings
+from ssotui.tui.services import Services
+
+
+class SsoTuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ssotui"
+    BINDINGS = [
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Show every key of this screen",
+        ),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ssotui"),
+    ]
+
+    def __init__(
+        self,
+        session: SsoSession | None = None,
+        aws_config: AwsConfig | None = None,
+        settings: Settings | None = None,
+        refresh: bool = False,
+        services: Services | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.services = services or Services.default(self.settings)
+        self.aws_config = aws_config if aws_config is not None else load_config()
+        self.session = session
+        self.refresh_on_start = refresh
+        self.keymap = dict(self.settings.keymap)
+
+    def on_mount(self) -> None:
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(
+                    f"Unknown theme {self.settings.theme!r} in the settings; using the default.",
+                    severity="warning",
+                    markup=False,
+                )
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.session is not None:
+            self.open_session(self.session)
+        elif self.aws_config.all_sessions:
+            from ssotui.tui.screens.sessions import SessionChooser
+
+            chooser = SessionChooser(self.aws_config.all_sessions, str(self.aws_config.path))
+            self.push_screen(chooser, callback=self.open_session)
+        else:
+            from ssotui.tui.screens.setup import SetupScreen
+
+            setup = SetupScreen(Path(self.aws_config.path), cursor_blink=self.services.cursor_blink)
+            self.push_screen(setup, callback=self.open_session)
+
+    def open_session(self, session: SsoSession | None) -> None:
+        """Show the picker for ``session`` (it starts the login itself when needed)."""
+        from ssotui.tui.screens.picker import PickerScreen
+
+        if session is None:
+            self.exit()
+            return
+        self.session = session
+        self.sub_title = session.label
+        picker = PickerScreen(
+            session, settings=self.settings, services=self.services, refresh=self.refresh_on_start
+        )
+        self.push_screen(picker)
+
+    def action_help(self) -> None:
+        from ssotui.tui.screens.help import HelpScreen
+
+        screen = self.screen
+        sections = getattr(screen, "help_sections", None)
+        if callable(sections):
+            parts, notes = sections()
+        else:
+            parts, notes = [(screen.__class__.__name__, list(screen.BINDINGS))], ""
+        parts.append(("Everywhere", list(self.BINDINGS) + list(App.BINDINGS)))
+        self.push_screen(HelpScreen(parts, self.keymap, notes))

@@ -1,0 +1,1 @@
+"""Screens of the picker app. Import each from its module (``ssotui.tui.screens.picker``)."""

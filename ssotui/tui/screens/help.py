@@ -1,0 +1,73 @@
+"""``?``: every key of the screen underneath, generated from the bindings themselves (with the
+user's keymap applied), so it can never disagree with what the keys do."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+HelpSection = tuple[str, list]
+"""A title and a BINDINGS list."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help.close"),
+    ]
+
+    def __init__(
+        self, sections: list[HelpSection], keymap: dict[str, str], notes: str = ""
+    ) -> None:
+        super().__init__()
+        self.sections = sections
+        self.keymap = keymap
+        self.notes = notes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label("Keys", id="help-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.render_help(), id="help-text")
+            yield Label(Content.styled("Esc closes this help", "dim"), id="help-hint")
+
+    def render_help(self) -> Content:
+        lines: list[Content] = []
+        for title, bindings in self.sections:
+            entries = self.entries(bindings)
+            if not entries:
+                continue
+            if lines:
+                lines.append(Content(""))
+            lines.append(Content.styled(title, "bold underline"))
+            width = max(len(keys) for keys, _, _ in entries)
+            for keys, description, tooltip in entries:
+                line = Content.assemble(
+                    (keys.ljust(width + 2), "bold"),
+                    description.ljust(16),
+                    (f"  {tooltip}" if tooltip else "", "dim"),
+                )
+                lines.append(line)
+        if self.notes:
+            lines += [Content(""), Content.styled(self.notes, "italic")]
+        return Content("\n").join(lines)
+
+    def entries(self, bindings: list) -> list[tuple[str, str, str]]:
+        """(keys, description, tooltip) per action, keys joined with "/", keymap applied."""
+        bindings_map = BindingsMap(bindings)
+        bindings_map.apply_keymap(self.keymap)
+        by_action: dict[str, tuple[list[str], Binding]] = {}
+        for _key, binding in bindings_map:
+            if not binding.description:
+                continue
+            keys, first = by_action.setdefault(binding.action, ([], binding))
+            display = self.app.get_key_display(binding)
+            if display not in keys:
+                keys.append(display)
+        return [
+            ("/".join(keys), binding.description, binding.tooltip)
+            for keys, binding in by_action.values()
+        ]

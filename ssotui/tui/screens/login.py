@@ -1,0 +1,300 @@
+"""Device-code login: the user code in big letters, the page to approve it on, a countdown
+and live polling status. Dismisses with the new Token, or None when the user backs out."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Button, Footer, Label
+from textual.worker import Worker, get_current_worker
+
+from ssotui.core.errors import (
+    LoginDenied,
+    LoginTimedOut,
+    NetworkError,
+    SsoError,
+    Throttled,
+)
+from ssotui.core.models import DeviceAuthorization
+from ssotui.core.settings import Settings
+from ssotui.tui.messages import (
+    ActionDone,
+    ClipboardFallback,
+    LoginApproved,
+    LoginPolling,
+    LoginStarted,
+)
+from ssotui.tui.screens.base import WorkerScreen, describe
+from ssotui.tui.services import Services, has_display
+from ssotui.tui.widgets.format import countdown
+from ssotui.tui.widgets.session_header import SessionHeader
+from ssotui.tui.widgets.user_code import UserCode
+
+if TYPE_CHECKING:
+    from ssotui.core.service import SsoClient
+
+NETWORK_FAILURES = 3  # consecutive failed polls tolerated before giving up
+WAITING = "Waiting for approval…"
+
+
+class LoginScreen(WorkerScreen):
+    BINDINGS = [
+        Binding(
+            "b",
+            "open_browser",
+            "Open browser",
+            id="login.open_browser",
+            tooltip="Open the approval page in the browser",
+        ),
+        Binding("enter", "open_browser", "Open browser", show=False, id="login.open_browser_enter"),
+        Binding(
+            "c",
+            "copy_code",
+            "Copy code",
+            id="login.copy_code",
+            tooltip="Copy the user code to the clipboard",
+        ),
+        Binding(
+            "r",
+            "retry",
+            "New code",
+            id="login.retry",
+            tooltip="Start the login again with a new code",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back to the list",
+            id="login.back",
+            tooltip="Back to the cached list, without signing in",
+        ),
+    ]
+
+    authorization: reactive[DeviceAuthorization | None] = reactive(None, bindings=True, init=False)
+    failed: reactive[bool] = reactive(False, bindings=True, init=False)
+    status: reactive[str] = reactive("", init=False)
+    now: reactive[datetime | None] = reactive(None)
+
+    def __init__(
+        self,
+        client: SsoClient,
+        *,
+        settings: Settings,
+        services: Services,
+        can_go_back: bool = False,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.settings = settings
+        self.services = services
+        self.can_go_back = can_go_back
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header").data_bind(LoginScreen.now)
+        with Center(id="login-center"):
+            with Vertical(id="login-box"):
+                yield Label("Sign in to AWS IAM Identity Center", id="login-title")
+                yield Label("", id="login-portal", markup=False)
+                yield Label("1. Open this page in a browser:", classes="step")
+                yield Label("", id="login-url", markup=False)
+                yield Label("2. Check that it shows this code, then approve it:", classes="step")
+                with Center():
+                    yield UserCode(id="user-code")
+                yield Label("", id="login-expiry", markup=False)
+                yield Label("", id="login-status", markup=False)
+                with Horizontal(id="login-buttons"):
+                    yield Button("Open browser  b", id="open-browser", variant="primary")
+                    yield Button("Copy code  c", id="copy-code")
+                    yield Button("New code  r", id="retry")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(SessionHeader)
+        session = self.client.session
+        header.session_label = session.label
+        header.start_url = session.start_url if session.name else ""
+        self.query_one("#login-portal", Label).update(session.start_url)
+        self.now = self.services.clock()
+        self.set_interval(1.0, self._tick)
+        self.begin()
+
+    def _tick(self) -> None:
+        self.now = self.services.clock()
+        self._show_expiry()
+
+    # -- state -> view ----------------------------------------------------------------------
+
+    def watch_authorization(self, authorization: DeviceAuthorization | None) -> None:
+        code = authorization.user_code if authorization else ""
+        self.query_one(UserCode).code = code
+        self.query_one("#login-url", Label).update(
+            authorization.verification_uri if authorization else ""
+        )
+        self._show_expiry()
+
+    def watch_status(self, status: str) -> None:
+        self.query_one("#login-status", Label).update(status)
+
+    def watch_failed(self, failed: bool) -> None:
+        self.query_one("#retry", Button).display = failed
+        self.query_one("#login-box").set_class(failed, "-failed")
+
+    def _show_expiry(self) -> None:
+        label = self.query_one("#login-expiry", Label)
+        authorization = self.authorization
+        if authorization is None or self.failed or self.now is None:
+            label.update("")
+            return
+        left = (authorization.expires_at - self.now).total_seconds()
+        label.update(f"The code expires in {countdown(left)}." if left > 0 else "The code expired.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_browser", "copy_code"):
+            return self.authorization is not None and not self.failed
+        if action == "retry":
+            return self.failed
+        if action == "back":
+            return self.can_go_back
+        return True
+
+    # -- flow -------------------------------------------------------------------------------
+
+    def begin(self, force_register: bool = False) -> None:
+        self.failed = False
+        self.authorization = None
+        self.status = "Starting the login…"
+        self.start_login(force_register)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login", name="start_login")
+    def start_login(self, force_register: bool) -> None:
+        authorization = self.client.auth.start_login(force_register=force_register)
+        if not get_current_worker().is_cancelled:
+            self.post_message(LoginStarted(authorization))
+
+    @on(LoginStarted)
+    def _started(self, message: LoginStarted) -> None:
+        self.authorization = message.authorization
+        self.status = WAITING
+        if self.settings.open_browser_on_login and has_display(self.services.environ):
+            self.open_url(message.authorization.verification_uri_complete, quiet=True)
+        self.poll(message.authorization)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login", name="poll")
+    def poll(self, authorization: DeviceAuthorization) -> None:
+        worker = get_current_worker()
+        interval = authorization.interval
+        failures = 0
+        while not worker.is_cancelled:
+            if self.services.clock() >= authorization.expires_at:
+                raise LoginTimedOut("the code expired before it was approved.")
+            trouble = ""
+            try:
+                token = self.client.auth.poll_login(authorization)
+            except (NetworkError, Throttled) as error:
+                failures += 1
+                if failures >= NETWORK_FAILURES:
+                    raise
+                token, trouble = None, str(error)
+            else:
+                failures = 0
+            if worker.is_cancelled:
+                return
+            if token is not None:
+                self.post_message(LoginApproved(token))
+                return
+            if trouble or authorization.interval != interval:
+                interval = authorization.interval
+                self.post_message(LoginPolling(interval, trouble))
+            deadline = time.monotonic() + interval
+            while not worker.is_cancelled and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    @on(LoginPolling)
+    def _polling(self, message: LoginPolling) -> None:
+        if message.trouble:
+            self.status = f"{WAITING} (retrying: {message.trouble})"
+        else:
+            self.status = f"Slow down — polling every {message.interval:g} s. {WAITING}"
+
+    @on(LoginApproved)
+    def _approved(self, message: LoginApproved) -> None:
+        self.status = "Approved."
+        self.dismiss(message.token)
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker.group != "login":
+            super().worker_failed(worker, error)
+            return
+        self.failed = True
+        if isinstance(error, LoginDenied):
+            self.status = "The login was denied in the browser. Press r to try again."
+        elif isinstance(error, LoginTimedOut):
+            self.status = "The code expired before it was approved. Press r for a new code."
+        else:
+            self.status = f"{describe(error)} Press r to try again."
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_open_browser(self) -> None:
+        if self.authorization is not None:
+            self.open_url(self.authorization.verification_uri_complete, quiet=False)
+
+    def action_copy_code(self) -> None:
+        if self.authorization is not None:
+            self.copy_code(self.authorization.user_code)
+
+    def action_retry(self) -> None:
+        if self.failed:
+            self.begin(force_register=False)
+
+    def action_back(self) -> None:
+        if self.can_go_back:
+            self.workers.cancel_group(self, "login")
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#open-browser")
+    def _open_pressed(self) -> None:
+        self.action_open_browser()
+
+    @on(Button.Pressed, "#copy-code")
+    def _copy_pressed(self) -> None:
+        self.action_copy_code()
+
+    @on(Button.Pressed, "#retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="browser", name="open_browser")
+    def open_url(self, url: str, quiet: bool) -> None:
+        try:
+            self.services.open_url(url)
+        except SsoError as error:
+            self.post_message(ActionDone(f"{describe(error)} Open the page above yourself."))
+            return
+        if not quiet:
+            self.post_message(ActionDone("Opened the approval page in the browser."))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clipboard", name="copy_code")
+    def copy_code(self, code: str) -> None:
+        try:
+            self.services.copy(code)
+        except SsoError as error:
+            self.post_message(ClipboardFallback(code, "Copied the code.", str(error)))
+        else:
+            self.post_message(ActionDone("Copied the code."))
+
+    @on(ActionDone)
+    def _done(self, message: ActionDone) -> None:
+        self.notify(message.message, markup=False, timeout=4)
+
+    @on(ClipboardFallback)
+    def _fallback(self, message: ClipboardFallback) -> None:
+        self.app.copy_to_clipboard(message.text)
+        self.notify(f"{message.done} Sent through the terminal (OSC 52).", markup=False)

@@ -1,0 +1,527 @@
+"""The main screen: every account × permission set, a filter, details, and the actions.
+
+State flows down: the screen owns the reactives (highlighted row, detail, clock, token) and
+the header and details pane are data-bound to them. Every blocking call runs in a thread
+worker that ends by posting a message from :mod:`ssotui.tui.messages`; failures end up in
+:meth:`WorkerScreen.worker_failed`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, get_current_worker
+
+from ssotui.core.errors import LoginRequired, NetworkError, SsoError
+from ssotui.core.inventory import AccountsListed, Retrying, RolesListed
+from ssotui.core.models import Assignment, SsoSession, Token
+from ssotui.core.picks import Picks, order
+from ssotui.core.settings import Settings
+from ssotui.tui.commands import PickerCommands
+from ssotui.tui.messages import (
+    InventoryLoaded,
+    InventoryProgress,
+)
+from ssotui.tui.screens.picker_actions import RoleActionScreen
+from ssotui.tui.screens.picker_state import PickerState, is_placeholder
+from ssotui.tui.services import Services
+from ssotui.tui.widgets.assignment_list import AssignmentList
+from ssotui.tui.widgets.details import Detail, DetailsPane
+from ssotui.tui.widgets.filter_input import FilterInput
+from ssotui.tui.widgets.format import age
+from ssotui.tui.widgets.session_header import SessionHeader
+
+ROW_ACTIONS = {
+    "open_console",
+    "copy_url",
+    "shell",
+    "tmux_shell",
+    "copy_exports",
+    "copy_portal_link",
+    "toggle_favorite",
+    "default_action",
+    "action_menu",
+}
+FLUSH_EVERY = 0.25  # seconds between list updates while rows stream in
+THROTTLE_NOTE_FOR = 4.0  # seconds "throttled — slowing down" stays in the progress line
+
+
+class PickerScreen(RoleActionScreen):
+    BINDINGS = [
+        Binding(
+            "o",
+            "open_console",
+            "Console",
+            id="picker.open_console",
+            tooltip="Open the AWS console for this role in the browser",
+        ),
+        Binding(
+            "c",
+            "copy_url",
+            "Copy URL",
+            id="picker.copy_console_url",
+            tooltip="Copy a console sign-in URL for this role (valid 15 minutes)",
+        ),
+        Binding(
+            "s",
+            "shell",
+            "Shell",
+            id="picker.shell",
+            tooltip="Start a subshell with this role's credentials; exit returns here",
+        ),
+        Binding(
+            "S",
+            "tmux_shell",
+            "tmux window",
+            id="picker.tmux_shell",
+            tooltip="Open a shell with this role's credentials in a new tmux window",
+        ),
+        Binding(
+            "y",
+            "copy_exports",
+            "Exports",
+            id="picker.copy_exports",
+            tooltip="Copy this role's credentials as shell export lines",
+        ),
+        Binding(
+            "p",
+            "copy_portal_link",
+            "Portal link",
+            show=False,
+            id="picker.copy_portal_link",
+            tooltip="Copy the access portal's shortcut link for this role (no credentials)",
+        ),
+        Binding(
+            "f",
+            "toggle_favorite",
+            "Favorite",
+            id="picker.favorite",
+            tooltip="Pin this row to the top (or unpin it)",
+        ),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="picker.refresh",
+            tooltip="Reload every account and role from the access portal",
+        ),
+        Binding("slash", "focus_filter", "Filter", id="picker.filter", tooltip="Filter the list"),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="picker.clear_filter",
+            tooltip="Clear the filter and show every row",
+        ),
+    ]
+    COMMANDS = {PickerCommands}
+
+    highlighted: reactive[Assignment | None] = reactive(None, bindings=True)
+    detail: reactive[Detail | None] = reactive(None)
+    now: reactive[datetime | None] = reactive(None)
+    token_expires: reactive[datetime | None] = reactive(None)
+    refreshable: reactive[bool] = reactive(False)
+    signed_in: reactive[bool] = reactive(False)
+    progress: reactive[str] = reactive("", init=False)
+    offline: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        session: SsoSession,
+        *,
+        settings: Settings,
+        services: Services,
+        refresh: bool = False,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self.services = services
+        self.refresh_on_start = refresh
+        self.client = services.client_factory(session)
+        self.state = PickerState()
+        self.picks: Picks = services.picks.load(session.cache_key)
+        self.loader = None
+        self._dirty = False
+        self._throttled_at: float | None = None
+        self._fetched_at: datetime | None = None
+        self._login_open = False
+        self._pending: Callable[[], None] | None = None
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header").data_bind(
+            PickerScreen.now,
+            PickerScreen.token_expires,
+            PickerScreen.refreshable,
+            PickerScreen.signed_in,
+        )
+        yield Static("", id="offline", markup=False)
+        with Horizontal(id="filter-row"):
+            yield FilterInput(
+                placeholder="Filter: type any part of an account name, id, role or e-mail",
+                id="filter",
+            )
+            yield Label("", id="count")
+        yield AssignmentList(id="rows")
+        yield DetailsPane(id="details").data_bind(PickerScreen.detail, PickerScreen.now)
+        yield Label("", id="progress", markup=False)
+        yield Footer()
+
+    @property
+    def rows(self) -> AssignmentList:
+        return self.query_one("#rows", AssignmentList)
+
+    @property
+    def filter(self) -> FilterInput:
+        return self.query_one("#filter", FilterInput)
+
+    def on_mount(self) -> None:
+        header = self.query_one(SessionHeader)
+        header.session_label = self.session.label
+        header.start_url = self.session.start_url if self.session.name else ""
+        self.filter.cursor_blink = self.services.cursor_blink
+        self.rows.empty_text = "Loading accounts…"
+        self.now = self.services.clock()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(FLUSH_EVERY, self._flush)
+        if not self.refresh_on_start:
+            cached = self.client.cached_inventory()
+            if cached is not None:
+                self.state.show(cached)
+                self._fetched_at = cached.fetched_at
+                self.progress = f"cached {age(cached.fetched_at, self.now)}"
+                self._show_rows()
+        self.rows.focus()
+        token = self._read_token()
+        if token is None or (token.expires_at <= self.now and not token.refresh_token):
+            self.call_after_refresh(self._require_login, self.start_loading)
+        else:
+            self.start_loading()
+
+    def on_unmount(self) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+
+    # -- clock, token, header ---------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.now = self.services.clock()
+        if self._throttled_at is not None:
+            self._update_progress()
+
+    def _read_token(self) -> Token | None:
+        try:
+            token = self.client.auth.cached_token()
+        except SsoError:
+            token = None
+        self.signed_in = token is not None
+        self.token_expires = token.expires_at if token else None
+        self.refreshable = bool(token and token.refresh_token)
+        return token
+
+    def watch_offline(self, offline: bool) -> None:
+        banner = self.query_one("#offline", Static)
+        banner.display = offline
+        if not offline:
+            return
+        text = "Offline: the access portal cannot be reached. "
+        if self.state.row_count and self._fetched_at is not None:
+            text += f"Showing the list cached {age(self._fetched_at, self.services.clock())}. "
+        text += "Still trying…" if self.state.loading else "Press r to try again."
+        banner.update(text)
+
+    def watch_progress(self, text: str) -> None:
+        self.query_one("#progress", Label).update(text)
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _show_rows(self) -> None:
+        """Give the list the rows in pick order, keeping the highlight on the same row."""
+        self._dirty = False
+        rows = order(self.state.rows(), self.picks)
+        keep = self.highlighted.key if self.highlighted is not None else None
+        if keep is not None and is_placeholder(self.highlighted):
+            first = next((r for r in rows if r.account_id == keep[0]), None)
+            keep = first.key if first is not None else keep
+        self.rows.set_marks(set(self.picks.favorites), set(self.picks.recents))
+        self.rows.set_rows(rows, keep_key=keep)
+        self._update_count()
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self._show_rows()
+
+    def _update_count(self) -> None:
+        rows = self.rows
+        text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
+        self.query_one("#count", Label).update(text)
+
+    @on(AssignmentList.Highlighted)
+    def _highlighted(self, event: AssignmentList.Highlighted) -> None:
+        self.highlighted = event.assignment
+        row = event.assignment
+        if row is not None and self.loader is not None and self.state.needs_roles(row.account_id):
+            self.loader.prioritize(row.account_id)
+        self._update_detail()
+
+    def _update_detail(self) -> None:
+        row = self.highlighted
+        if row is None:
+            self.detail = None
+            return
+        held = None if is_placeholder(row) else self.client.broker.held(*row.key)
+        self.detail = Detail(
+            assignment=row,
+            favorite=self.picks.is_favorite(row.key),
+            recent=row.key in self.picks.recents,
+            loading=is_placeholder(row),
+            held_until=held.expiration if held is not None else None,
+        )
+
+    @on(AssignmentList.Selected)
+    def _selected(self, event: AssignmentList.Selected) -> None:
+        self.highlighted = event.assignment
+        self.action_default_action()
+
+    # -- filter -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if bool(event.value) != bool(self.rows.query):
+            self.refresh_bindings()  # "Esc clears the filter" appears or goes
+        self.rows.set_query(event.value)
+        self._update_count()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_default_action()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key on the list that is not bound starts the filter with it."""
+        if self.focused is not self.rows or not event.is_printable or not event.character:
+            return
+        if event.character.isspace() or event.key in self.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.filter.focus()
+        self.filter.insert_text_at_cursor(event.character)
+
+    def action_focus_filter(self) -> None:
+        self.filter.focus()
+
+    def action_leave_filter(self) -> None:
+        self.rows.focus()
+
+    def action_clear_filter(self) -> None:
+        self.filter.value = ""
+        self.rows.focus()
+
+    def action_list_move(self, delta: int) -> None:
+        if delta > 0:
+            self.rows.action_cursor_down()
+        else:
+            self.rows.action_cursor_up()
+
+    def action_list_page(self, delta: int) -> None:
+        if delta > 0:
+            self.rows.action_page_down()
+        else:
+            self.rows.action_page_up()
+
+    # -- footer and help --------------------------------------------------------------------
+
+    def help_sections(self) -> tuple[list[tuple[str, list]], str]:
+        enter = self.settings.enter_action
+        what = "opens the action menu" if enter == "menu" else f"runs {enter!r} (enter_action)"
+        notes = (
+            f"Enter (or a double-click) on a row {what}. Typing a letter that is not a key "
+            "above starts the filter with it. Esc in the filter goes back to the list and keeps "
+            "the filter; Esc on the list clears it. Keys can be changed in the settings file's "
+            "[keymap] table, by binding id."
+        )
+        return [
+            ("On the list", list(self.BINDINGS)),
+            ("Moving", list(AssignmentList.BINDINGS)),
+            ("In the filter", list(FilterInput.BINDINGS)),
+        ], notes
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ROW_ACTIONS:
+            row = self.highlighted
+            if row is None or is_placeholder(row):
+                return False
+            if action == "tmux_shell":
+                return bool(self.services.environ.get("TMUX"))
+        if action == "clear_filter":
+            return bool(self.rows.query)
+        return True
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if self.state.loading:
+            self.notify("Already refreshing…", timeout=2)
+            return
+        self.start_loading()
+
+    # -- inventory --------------------------------------------------------------------------
+
+    def start_loading(self) -> None:
+        self.loader = self.client.loader()
+        self.state.begin()
+        self.offline = False
+        self._throttled_at = None
+        self._update_progress()
+        self.load_inventory(self.loader)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="inventory", name="inventory")
+    def load_inventory(self, loader) -> None:
+        worker = get_current_worker()
+
+        def on_event(event) -> None:
+            if not worker.is_cancelled:
+                self.post_message(InventoryProgress(event))
+
+        inventory = self.client.load_inventory(on_event, loader=loader)
+        if not worker.is_cancelled:
+            self.post_message(InventoryLoaded(inventory))
+
+    @on(InventoryProgress)
+    def _inventory_progress(self, message: InventoryProgress) -> None:
+        event = message.event
+        if isinstance(event, AccountsListed):
+            self.state.add_accounts(event.accounts, event.total_so_far)
+            self._dirty = True
+        elif isinstance(event, RolesListed):
+            self.state.add_roles(event.account, event.roles, event.done)
+            self.state.accounts_listed = max(self.state.accounts_listed, event.total)
+            self._dirty = True
+            row = self.highlighted
+            if row is not None and row.account_id == event.account.account_id:
+                self._flush()  # the row the user is waiting for: show its roles at once
+        elif isinstance(event, Retrying):
+            if event.reason == "throttled":
+                self._throttled_at = time.monotonic()
+            elif event.reason == "network error":
+                self.offline = True  # still retrying, but the user should know now
+        if self.offline and isinstance(event, AccountsListed | RolesListed):
+            self.offline = False
+        self._update_progress()
+
+    @on(InventoryLoaded)
+    def _inventory_loaded(self, message: InventoryLoaded) -> None:
+        if not message.inventory.complete:  # the loader was cancelled: keep what is shown
+            self.state.stop()
+            self._show_rows()
+            self.progress = ""
+            return
+        change = self.state.finish(message.inventory)
+        self._fetched_at = message.inventory.fetched_at
+        self._throttled_at = None
+        self.offline = False
+        self._read_token()
+        self._show_rows()
+        self.rows.empty_text = None
+        total = self.state.row_count
+        summary = f"{total} roles in {len(self.state.accounts)} accounts"
+        if change is None:
+            self.progress = summary
+        elif change == (0, 0):
+            self.progress = f"up to date · {summary}"
+        else:
+            self.progress = f"updated: +{change[0]} −{change[1]} · {summary}"
+
+    def _update_progress(self) -> None:
+        state = self.state
+        if not state.loading:
+            return
+        verb = "refreshing…" if state.row_count and not state.fresh else "loading…"
+        parts = [verb]
+        if state.accounts_listed:
+            parts.append(f"accounts {state.roles_listed}/{state.accounts_listed}")
+        if self._throttled_at is not None:
+            if time.monotonic() - self._throttled_at < THROTTLE_NOTE_FOR:
+                parts.append("throttled — slowing down")
+            else:
+                self._throttled_at = None
+        self.progress = " · ".join(parts)
+
+    # -- errors and login -------------------------------------------------------------------
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker.group == "inventory":
+            self.state.stop()
+            self._dirty = True
+            self._flush()
+            self.progress = "" if not isinstance(error, LoginRequired) else "signed out"
+        super().worker_failed(worker, error)
+
+    def login_required(self, worker: Worker, error: LoginRequired) -> None:
+        if worker.group == "inventory":
+            retry = self.start_loading
+        else:
+            retry = self._retry_for(worker)
+        self._require_login(retry)
+
+    def _retry_for(self, worker: Worker) -> Callable[[], None] | None:
+        action = self.last_action
+        row = self._target()
+        if row is None:
+            return None
+
+        def retry() -> None:
+            if self.rows.highlight_key(row.key) or self._target() == row:
+                self.run_action(action)
+
+        return retry
+
+    def went_offline(self, worker: Worker, error: NetworkError) -> None:
+        if worker.group == "inventory":
+            self.offline = False
+            self.offline = True  # re-render the banner now that the load has given up
+        super().went_offline(worker, error)
+
+    def _require_login(self, then: Callable[[], None] | None = None) -> None:
+        from ssotui.tui.screens.login import LoginScreen
+
+        if then is not None:
+            self._pending = then
+        if self._login_open:
+            return
+        self._login_open = True
+        self.signed_in = False
+        self.app.push_screen(
+            LoginScreen(
+                self.client,
+                settings=self.settings,
+                services=self.services,
+                can_go_back=self.state.row_count > 0,
+            ),
+            callback=self._login_finished,
+        )
+
+    def _login_finished(self, token: Token | None) -> None:
+        self._login_open = False
+        pending, self._pending = self._pending, None
+        self._read_token()
+        if token is None:
+            if not self.state.row_count:
+                self.app.exit()
+            return
+        self.rows.focus()
+        if pending is not None:
+            pending()
+        if not self.state.loading:
+            self.start_loading()

@@ -1,0 +1,243 @@
+"""The row actions of the picker: console, sign-in URL, subshell, tmux window, exports,
+portal link and favorite, with the thread workers behind them.
+
+:class:`RoleActionScreen` is the picker's base class. It expects the picker to provide
+``highlighted``, ``client``, ``session``, ``settings``, ``services``, ``picks``, ``rows``
+and the hooks ``_show_rows``, ``_update_detail`` and ``_read_token``.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import SuspendNotSupported
+
+from ssotui.core.errors import SsoError
+from ssotui.core.models import Assignment
+from ssotui.tui.messages import ActionDone, ClipboardFallback, CredentialsReady
+from ssotui.tui.screens.base import WorkerScreen, describe
+from ssotui.tui.screens.picker_state import is_placeholder
+from ssotui.tui.widgets.format import local_time
+
+# enter_action setting -> action name
+DIRECT_ACTIONS = {
+    "console": "open_console",
+    "copy_url": "copy_url",
+    "shell": "shell",
+    "exports": "copy_exports",
+    "portal": "copy_portal_link",
+}
+
+
+class RoleActionScreen(WorkerScreen):
+    last_action = "open_console"
+    """What the action menu offers first: the action used last."""
+
+    def _target(self) -> Assignment | None:
+        row = self.highlighted
+        return None if row is None or is_placeholder(row) else row
+
+    def action_default_action(self) -> None:
+        if self._target() is None:
+            return
+        direct = DIRECT_ACTIONS.get(self.settings.enter_action)
+        if direct:
+            self.run_action(direct)
+        else:
+            self.action_action_menu()
+
+    def action_action_menu(self) -> None:
+        from ssotui.tui.screens.action_menu import ActionMenu
+
+        row = self._target()
+        if row is None:
+            return
+        menu = ActionMenu(
+            row,
+            first=self.last_action,
+            favorite=self.picks.is_favorite(row.key),
+            tmux=bool(self.services.environ.get("TMUX")),
+        )
+        self.app.push_screen(menu, callback=self._menu_chosen)
+
+    def _menu_chosen(self, action: str | None) -> None:
+        if action:
+            self.run_action(action)
+
+    def run_action(self, action: str) -> None:
+        """Run one of the row actions by name (the menu, Enter and the palette use this)."""
+        getattr(self, f"action_{action}")()
+
+    def _remember(self, action: str) -> None:
+        if action != "toggle_favorite":
+            self.last_action = action
+
+    def action_open_console(self) -> None:
+        if row := self._target():
+            self._remember("open_console")
+            self.console_url(row, "open")
+
+    def action_copy_url(self) -> None:
+        if row := self._target():
+            self._remember("copy_url")
+            self.console_url(row, "copy")
+
+    def action_shell(self) -> None:
+        if row := self._target():
+            self._remember("shell")
+            self.credentials(row, "shell")
+
+    def action_tmux_shell(self) -> None:
+        if (row := self._target()) and self.services.environ.get("TMUX"):
+            self._remember("tmux_shell")
+            self.credentials(row, "tmux")
+
+    def action_copy_exports(self) -> None:
+        if row := self._target():
+            self._remember("copy_exports")
+            self.credentials(row, "exports")
+
+    def action_copy_portal_link(self) -> None:
+        if row := self._target():
+            self._remember("copy_portal_link")
+            link = self.client.portal_link(
+                row,
+                region=self.settings.default_region,
+                destination=self.settings.default_destination,
+            )
+            self.copy_text(link, f"Copied the access portal link for {_what(row)}.", row.key)
+
+    def action_toggle_favorite(self) -> None:
+        row = self._target()
+        if row is None:
+            return
+        self.picks = self.picks.toggle_favorite(row.key)
+        self.services.picks.save(self.session.cache_key, self.picks)
+        pinned = self.picks.is_favorite(row.key)
+        self._show_rows()
+        self._update_detail()
+        self.notify(
+            f"{'Pinned' if pinned else 'Unpinned'} {_what(row)}.",
+            markup=False,
+            timeout=3,
+        )
+
+    # -- workers for the actions ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="action", name="console")
+    def console_url(self, row: Assignment, use: str) -> None:
+        url = self.client.console_url(
+            row, region=self.settings.default_region, destination=self.settings.default_destination
+        )
+        if use == "open":
+            self.services.open_url(url)
+            self.post_message(ActionDone(f"Opened the console for {_what(row)}.", row.key))
+        else:
+            self._copy(
+                url, f"Copied a console sign-in URL for {_what(row)} (valid 15 minutes).", row.key
+            )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="action", name="credentials")
+    def credentials(self, row: Assignment, use: str) -> None:
+        from ssotui.core import shell
+
+        creds = self.client.credentials(row)
+        if use == "exports":
+            env = self._environment(row, creds)
+            text = shell.export_script(env, "sh")
+            until = local_time(creds.expiration)
+            self._copy(text, f"Copied exports for {_what(row)} (valid until {until}).", row.key)
+        elif use == "tmux":
+            env = self._environment(row, creds)
+            argv = shell.shell_argv(base=self.services.environ)
+            self.services.tmux_new_window(f"{row.account_name}/{row.role_name}", argv, env)
+            self.post_message(ActionDone(f"Opened a tmux window for {_what(row)}.", row.key))
+        else:
+            self.post_message(CredentialsReady(row, creds, "shell"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="action", name="copy")
+    def copy_text(self, text: str, done: str, key=None) -> None:
+        self._copy(text, done, key)
+
+    def _copy(self, text: str, done: str, key) -> None:
+        try:
+            self.services.copy(text)
+        except SsoError as error:
+            self.post_message(ClipboardFallback(text, done, str(error), key))
+        else:
+            self.post_message(ActionDone(done, key))
+
+    def _environment(self, row: Assignment, creds) -> dict[str, str]:
+        from ssotui.core import shell
+
+        return shell.role_environment(
+            creds,
+            row,
+            region=self.settings.default_region or self.session.region,
+            session_label=self.session.label,
+            base=self.services.environ,
+        )
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        if message.key is not None:
+            self._record(message.key)
+        self.notify(message.message, markup=False, timeout=4)
+
+    @on(ClipboardFallback)
+    def _clipboard_fallback(self, message: ClipboardFallback) -> None:
+        """No system clipboard (e.g. over SSH): ask the terminal to copy (OSC 52)."""
+        self.app.copy_to_clipboard(message.text)
+        if message.key is not None:
+            self._record(message.key)
+        self.notify(
+            f"{message.done} There is no system clipboard here, so it was sent through the "
+            "terminal (OSC 52); if nothing arrived, install xclip, xsel or wl-clipboard.",
+            markup=False,
+            severity="warning",
+        )
+
+    def _record(self, key) -> None:
+        """``key`` was used: it becomes the most recent pick. Credentials may have been
+        fetched and the token refreshed on the way, so the header and details follow."""
+        self._read_token()
+        self.picks = self.picks.record(key)
+        self.services.picks.save(self.session.cache_key, self.picks)
+        self.rows.set_marks(set(self.picks.favorites), set(self.picks.recents))
+        self._update_detail()
+
+    @on(CredentialsReady)
+    def _credentials_ready(self, message: CredentialsReady) -> None:
+        self.run_shell(message.assignment, message.credentials)
+
+    def run_shell(self, row: Assignment, creds) -> None:
+        """Suspend the app and run the subshell in the foreground; the picker comes back as
+        it was (same filter, same row) when the shell exits."""
+        from ssotui.core import shell
+
+        env = self._environment(row, creds)
+        argv = shell.shell_argv(base=self.services.environ)
+        warning = shell.nesting_warning(self.services.environ)
+        try:
+            with self.app.suspend():
+                if warning:
+                    print(f"ssotui: warning: {warning}", flush=True)
+                print(
+                    f"ssotui: {argv[0]} as {row.role_name} in {row.account_name} "
+                    f"({row.account_id}); credentials expire at {local_time(creds.expiration)}. "
+                    "Type `exit` to return to the picker.",
+                    flush=True,
+                )
+                status = self.services.run_process(argv, env)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to a shell.", severity="error")
+            return
+        except SsoError as error:
+            self.notify(describe(error), severity="error", markup=False)
+            return
+        self._record(row.key)
+        if status:
+            self.notify(f"The shell exited with status {status}.", timeout=3)
+
+
+def _what(row: Assignment) -> str:
+    return f"{row.account_name} / {row.role_name}"

@@ -1,0 +1,110 @@
+"""The picker's data while the inventory streams in: accounts, their roles, and the rows.
+
+Pure Python (no Textual), so the streaming rules are easy to test: an account listed without
+its roles yet is one placeholder row (role ``LOADING_ROLE``); a finished load replaces
+everything and reports what changed against what was shown before.
+"""
+
+from __future__ import annotations
+
+from ssotui.core.inventory import Inventory
+from ssotui.core.models import Account, Assignment
+
+LOADING_ROLE = "(loading roles…)"
+"""The role of a placeholder row. Not a valid permission-set name, so it never collides."""
+
+Key = tuple[str, str]
+
+
+def is_placeholder(row: Assignment | None) -> bool:
+    return row is not None and row.role_name == LOADING_ROLE
+
+
+class PickerState:
+    def __init__(self) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.roles: dict[str, tuple[str, ...]] = {}
+        self.loading = False
+        self.fresh: set[str] = set()
+        """Accounts whose roles arrived during the current load."""
+        self.accounts_listed = 0
+        self.roles_listed = 0
+        self._baseline: set[Key] | None = None
+
+    # -- whole inventories --------------------------------------------------------------
+
+    def show(self, inventory: Inventory) -> None:
+        self.accounts = {a.account_id: a for a in inventory.accounts}
+        self.roles = dict(inventory.roles)
+
+    def begin(self) -> None:
+        """A load starts: remember what is shown, to report the difference at the end."""
+        self.loading = True
+        self.fresh = set()
+        self.accounts_listed = self.roles_listed = 0
+        self._baseline = self.keys() if self.accounts else None
+
+    def finish(self, inventory: Inventory) -> tuple[int, int] | None:
+        """The load finished: show exactly ``inventory``. Returns (added, removed) rows
+        compared with what was shown when the load began, or None if nothing was shown."""
+        self.loading = False
+        self.show(inventory)
+        baseline, self._baseline = self._baseline, None
+        if baseline is None:
+            return None
+        now = self.keys()
+        return len(now - baseline), len(baseline - now)
+
+    def stop(self) -> None:
+        """The load failed or was cancelled: keep what is shown."""
+        self.loading = False
+
+    # -- streaming ----------------------------------------------------------------------
+
+    def add_accounts(self, accounts: list[Account], total: int) -> None:
+        for account in accounts:
+            self.accounts[account.account_id] = account
+        self.accounts_listed = total
+
+    def add_roles(self, account: Account, roles: tuple[str, ...], done: int) -> None:
+        self.accounts[account.account_id] = account
+        self.roles[account.account_id] = tuple(roles)
+        self.fresh.add(account.account_id)
+        self.roles_listed = done
+
+    def needs_roles(self, account_id: str) -> bool:
+        """During a load: this account's roles have not arrived yet."""
+        return self.loading and account_id not in self.fresh
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def rows(self) -> list[Assignment]:
+        """One row per account and role; one placeholder row per account without roles yet
+        (only while loading: an account with no roles at all has no row)."""
+        rows: list[Assignment] = []
+        for account in self.accounts.values():
+            roles = self.roles.get(account.account_id)
+            if roles is None:
+                if self.loading:
+                    rows.append(
+                        Assignment(
+                            account.account_id, account.account_name, account.email, LOADING_ROLE
+                        )
+                    )
+                continue
+            for role in roles:
+                rows.append(
+                    Assignment(account.account_id, account.account_name, account.email, role)
+                )
+        return rows
+
+    def keys(self) -> set[Key]:
+        return {
+            (account_id, role)
+            for account_id in self.accounts
+            for role in self.roles.get(account_id, ())
+        }
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(self.roles.get(a, ())) for a in self.accounts)

@@ -1,0 +1,52 @@
+"""The filter box above the list. It keeps the list's cursor keys and the main actions
+reachable while typing: ↑/↓/PgUp/PgDn move the list, Enter runs the default action,
+ctrl+o opens the console, ctrl+s starts the subshell, Esc goes back to the list."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Input
+
+
+class FilterInput(Input):
+    """An Input that keeps its text when focused (a first letter typed on the list is kept)."""
+
+    BINDINGS = [
+        Binding("down", "screen.list_move(1)", "Next", show=False, id="filter.down"),
+        Binding("up", "screen.list_move(-1)", "Previous", show=False, id="filter.up"),
+        Binding("pagedown", "screen.list_page(1)", "Page down", show=False, id="filter.page_down"),
+        Binding("pageup", "screen.list_page(-1)", "Page up", show=False, id="filter.page_up"),
+        Binding(
+            "ctrl+o",
+            "screen.open_console",
+            "Console",
+            id="filter.open_console",
+            tooltip="Open the AWS console for the highlighted role in the browser",
+        ),
+        Binding(
+            "ctrl+s",
+            "screen.shell",
+            "Shell",
+            id="filter.shell",
+            tooltip="Start a subshell with the highlighted role's credentials",
+        ),
+        Binding(
+            "ctrl+y",
+            "screen.copy_exports",
+            "Exports",
+            show=False,
+            id="filter.copy_exports",
+            tooltip="Copy the highlighted role's credentials as shell exports",
+        ),
+        Binding(
+            "escape",
+            "screen.leave_filter",
+            "List",
+            id="filter.leave",
+            tooltip="Back to the list (the filter is kept; Esc there clears it)",
+        ),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(**kwargs)

@@ -1,0 +1,55 @@
+"""The top line: app name, IAM Identity Center session, and the token's remaining time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Label
+
+from ssotui.tui.widgets.format import countdown
+
+
+class SessionHeader(Horizontal):
+    """``session_label`` and ``start_url`` are data (never markup); ``token_expires`` is the
+    access token's expiry, ``refreshable`` whether a refresh token can renew it, ``now`` the
+    clock the countdown is computed against (the screen ticks it every second)."""
+
+    session_label: reactive[str] = reactive("", init=False)
+    start_url: reactive[str] = reactive("", init=False)
+    token_expires: reactive[datetime | None] = reactive(None, init=False)
+    refreshable: reactive[bool] = reactive(False, init=False)
+    signed_in: reactive[bool] = reactive(False, init=False)
+    now: reactive[datetime | None] = reactive(None, init=False)
+
+    def compose(self) -> ComposeResult:
+        yield Label("ssotui", id="app-name")
+        yield Label("", id="session", markup=False)
+        yield Label("", id="start-url", markup=False)
+        yield Label("", id="token", markup=False)
+
+    def on_mount(self) -> None:
+        self._token_changed()
+
+    def watch_session_label(self, label: str) -> None:
+        self.query_one("#session", Label).update(label)
+
+    def watch_start_url(self, url: str) -> None:
+        self.query_one("#start-url", Label).update(url)
+
+    def _token_changed(self) -> None:
+        self.query_one("#token", Label).update(self.token_text())
+
+    watch_token_expires = watch_refreshable = watch_signed_in = watch_now = _token_changed
+
+    def token_text(self) -> str:
+        if not self.signed_in or self.token_expires is None:
+            return "not signed in"
+        if self.now is None:
+            return ""
+        left = (self.token_expires - self.now).total_seconds()
+        if left > 0:
+            return f"token expires in {countdown(left)}"
+        return "token renews on next use" if self.refreshable else "token expired"
