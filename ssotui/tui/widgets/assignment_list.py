@@ -1,0 +1,714 @@
+"""A virtual list of assignments (account × permission set) for the picker.
+
+Built on Textual's line API: `ScrollView` + `render_line(y)`. Only visible rows are rendered,
+`virtual_size` is set here, and nothing is measured per row at mount time. Filtering is done by
+`SearchIndex` (incremental, O(candidates) per keystroke); everything else per keystroke is
+O(visible rows).
+
+The scrollbar is drawn by the widget itself, in the last column of each line. Textual's own
+`ScrollBar` widget re-renders through Rich on every change of the row count, which is every
+keystroke here, and that alone cost about 4 ms of a 10 ms frame. Mouse wheel, click and drag on
+the bar still scroll.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ssotui.core.models import Assignment
+from ssotui.tui.search import SearchIndex
+
+__all__ = ["AssignmentList", "Columns", "layout_columns"]
+
+Key = tuple[str, str]
+
+MARKER_WIDTH = 3  # " ★ "
+ID_WIDTH = 12
+GAP = 2
+SCROLLBAR_WIDTH = 1
+NAME_CAP, ROLE_CAP, EMAIL_CAP = 40, 32, 40
+MIN_EMAIL = 8
+FAVORITE, RECENT = "★", "•"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NO_SPANS: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
+_NO_BAR, _TRACK, _THUMB = 0, 1, 2
+
+
+class Columns(NamedTuple):
+    """Cell widths of the data columns for one line width (0 means hidden)."""
+
+    name: int
+    account_id: int
+    role: int
+    email: int
+
+
+def layout_columns(width: int, name: int, role: int, email: int) -> Columns:
+    """Fit the natural column widths into ``width`` cells (the marker column included).
+
+    Name and role come first: at their natural widths when they fit, else sharing what there
+    is. The account id follows if it fits, and the email takes what is left (hidden when only
+    a few cells would remain).
+    """
+    available = width - MARKER_WIDTH - GAP  # the gap between name and role
+    if name + role >= available:
+        if available <= 1:
+            return Columns(max(available, 0), 0, 0, 0)
+        name_share = max(1, available * name // max(name + role, 1))
+        return Columns(name_share, 0, available - name_share, 0)
+    rest = available - name - role
+    account_id = ID_WIDTH if rest >= GAP + ID_WIDTH else 0
+    if account_id:
+        rest -= GAP + ID_WIDTH
+    rest -= GAP
+    return Columns(name, account_id, role, min(email, rest) if rest >= MIN_EMAIL else 0)
+
+
+class _Styles(NamedTuple):
+    """Rich styles for one kind of row (normal or cursor); ``*_match`` for matched characters."""
+
+    plain: RichStyle
+    plain_match: RichStyle
+    account_id: RichStyle
+    account_id_match: RichStyle
+    email: RichStyle
+    email_match: RichStyle
+    favorite: RichStyle
+    recent: RichStyle
+    empty: RichStyle
+    track: RichStyle
+    thumb: RichStyle
+
+
+class _Frame(NamedTuple):
+    """What every line of one render pass needs, looked up once."""
+
+    width: int
+    scroll_y: int
+    thumb: tuple[int, int] | None  # viewport lines [start, end) drawn as the thumb
+    style_key: tuple
+    normal: _Styles
+    cursor: _Styles
+
+
+class AssignmentList(ScrollView, can_focus=True):
+    """One line per assignment; filter with `set_query`, replace the data with `set_rows`.
+
+    The list owns a highlight (cursor) over the *shown* rows. It posts `Highlighted` when the
+    highlighted assignment changes and `Selected` on Enter or double-click.
+    """
+
+    ALLOW_SELECT = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, id="list.cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="list.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("home", "first", "First", show=False, id="list.first"),
+        Binding("end", "last", "Last", show=False, id="list.last"),
+        Binding("enter", "select", "Select", show=False, id="list.select"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | up / down | Move the highlight one row. |
+    | pageup / pagedown | Move the highlight one page. |
+    | home / end | Highlight the first / last row. |
+    | enter | Post `Selected` for the highlighted row. |
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "assignment-list--cursor",
+        "assignment-list--match",
+        "assignment-list--cursor-match",
+        "assignment-list--account-id",
+        "assignment-list--email",
+        "assignment-list--favorite",
+        "assignment-list--recent",
+        "assignment-list--empty",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `assignment-list--cursor` | The highlighted row. |
+    | `assignment-list--match` | Characters matching the query. |
+    | `assignment-list--cursor-match` | Matching characters on the highlighted row. |
+    | `assignment-list--account-id` | The account id column. |
+    | `assignment-list--email` | The email column. |
+    | `assignment-list--favorite` | The favorite marker. |
+    | `assignment-list--recent` | The recently-used marker. |
+    | `assignment-list--empty` | The "no matches" / "loading" line. |
+
+    The scrollbar uses the usual `scrollbar-color` / `scrollbar-background` styles.
+    """
+
+    # scrollbar-size-vertical: 0 keeps Textual's scrolling (wheel, scroll_to) but hides its
+    # ScrollBar widget: the bar is drawn in render_line instead (see the module docstring).
+    DEFAULT_CSS = """
+    AssignmentList {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 0;
+        background: $surface;
+        color: $foreground;
+        & > .assignment-list--cursor {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .assignment-list--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
+        & > .assignment-list--match {
+            color: $text-accent;
+            text-style: bold;
+        }
+        & > .assignment-list--cursor-match {
+            text-style: bold underline;
+        }
+        & > .assignment-list--account-id {
+            color: $text-muted;
+        }
+        & > .assignment-list--email {
+            color: $text-muted;
+        }
+        & > .assignment-list--favorite {
+            color: $text-warning;
+        }
+        & > .assignment-list--recent {
+            color: $text-muted;
+        }
+        & > .assignment-list--empty {
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The highlighted assignment changed (None when nothing is shown)."""
+
+        assignment_list: AssignmentList
+        assignment: Assignment | None
+
+        @property
+        def control(self) -> AssignmentList:
+            return self.assignment_list
+
+    @dataclass
+    class Selected(Message):
+        """The user chose an assignment (Enter or double-click)."""
+
+        assignment_list: AssignmentList
+        assignment: Assignment
+
+        @property
+        def control(self) -> AssignmentList:
+            return self.assignment_list
+
+    def __init__(
+        self,
+        rows: Sequence[Assignment] = (),
+        *,
+        empty_text: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._index = SearchIndex(())
+        self._query = ""
+        self._shown: list[int] = []  # row indices matching the query, ascending
+        self._cursor: int | None = None  # position in self._shown
+        self._posted: Assignment | None = None  # the assignment last sent in Highlighted
+        self._empty_text = empty_text
+        self._favorites: frozenset[Key] = frozenset()
+        self._recents: frozenset[Key] = frozenset()
+        self._natural = Columns(NAME_CAP, ID_WIDTH, ROLE_CAP, EMAIL_CAP)
+        self._columns: dict[int, Columns] = {}
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._style_generation = 0
+        self._style_table: tuple[tuple, _Styles, _Styles] | None = None
+        self._frame: _Frame | None = None
+        self._dragging_bar = False
+        self.set_rows(rows)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def query(self) -> str:
+        """The current filter text."""
+        return self._query
+
+    @property
+    def total_count(self) -> int:
+        """Number of rows, filtered or not."""
+        return len(self._index)
+
+    @property
+    def shown_count(self) -> int:
+        """Number of rows matching the current query."""
+        return len(self._shown)
+
+    @property
+    def highlighted_index(self) -> int | None:
+        """Position of the highlight among the shown rows, or None."""
+        return self._cursor
+
+    @property
+    def highlighted(self) -> Assignment | None:
+        """The highlighted assignment, or None when nothing is shown."""
+        if self._cursor is None:
+            return None
+        return self._index.rows[self._shown[self._cursor]]
+
+    @property
+    def empty_text(self) -> str:
+        """The line shown when no row is shown. Set it (e.g. "Loading accounts…") or leave
+        it None for "No matches for '…'" / "No accounts"."""
+        if self._empty_text is not None:
+            return self._empty_text
+        if not self.total_count:
+            return "No accounts"
+        return f"No matches for {self._query.strip()!r}"
+
+    @empty_text.setter
+    def empty_text(self, text: str | None) -> None:
+        self._empty_text = text
+        if not self._shown:
+            self.refresh()
+
+    def set_rows(self, rows: Sequence[Assignment], *, keep_key: Key | None = None) -> None:
+        """Replace all rows, re-apply the query, and keep the highlight on ``keep_key``.
+
+        ``keep_key`` defaults to the currently highlighted row; when that row is not shown
+        the highlight goes to the first shown row.
+        """
+        if keep_key is None and (current := self.highlighted) is not None:
+            keep_key = current.key
+        self._index = SearchIndex(rows)
+        self._natural = Columns(
+            min(NAME_CAP, max([4, *(len(r.account_name) for r in rows)])),
+            ID_WIDTH,
+            min(ROLE_CAP, max([4, *(len(r.role_name) for r in rows)])),
+            min(EMAIL_CAP, max([0, *(len(r.email) for r in rows)])),
+        )
+        self._columns.clear()
+        self._shown = self._index.filter(self._query)
+        cursor = None
+        if keep_key is not None and (row := self._index.find(keep_key)) is not None:
+            cursor = self._position_of(row)
+        self._after_change(cursor)
+
+    def set_query(self, query: str) -> None:
+        """Filter the rows. The highlight stays on its row if still shown, else goes first."""
+        if query == self._query:
+            return
+        row = self._shown[self._cursor] if self._cursor is not None else None
+        self._query = query
+        self._shown = self._index.filter(query)
+        self._after_change(None if row is None else self._position_of(row))
+
+    def highlight_key(self, key: Key) -> bool:
+        """Highlight the row with this key if it is shown; True when it is."""
+        row = self._index.find(key)
+        position = None if row is None else self._position_of(row)
+        if position is None:
+            return False
+        self._move_cursor(position)
+        return True
+
+    def set_marks(self, favorites: set[Key], recents: set[Key]) -> None:
+        """Show a ★ on favorite rows and a subtle • on recently used ones."""
+        self._favorites = frozenset(favorites)
+        self._recents = frozenset(recents)
+        self._strips.clear()
+        self.refresh()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        if self._cursor is not None:
+            self._move_cursor(max(0, self._cursor - 1))
+
+    def action_cursor_down(self) -> None:
+        if self._cursor is not None:
+            self._move_cursor(min(len(self._shown) - 1, self._cursor + 1))
+
+    def action_page_up(self) -> None:
+        if self._cursor is not None:
+            self._move_cursor(max(0, self._cursor - self._page_height()))
+
+    def action_page_down(self) -> None:
+        if self._cursor is not None:
+            self._move_cursor(min(len(self._shown) - 1, self._cursor + self._page_height()))
+
+    def action_first(self) -> None:
+        if self._shown:
+            self._move_cursor(0)
+
+    def action_last(self) -> None:
+        if self._shown:
+            self._move_cursor(len(self._shown) - 1)
+
+    def action_select(self) -> None:
+        if (assignment := self.highlighted) is not None:
+            self.post_message(self.Selected(self, assignment))
+
+    # -- events -------------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or self._on_bar(offset.x):
+            return
+        position = self.scroll_offset.y + offset.y
+        if 0 <= position < len(self._shown):
+            self._move_cursor(position)
+            if event.chain >= 2:
+                self.action_select()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and self._on_bar(offset.x) and self._thumb() is not None:
+            self._dragging_bar = True
+            self.capture_mouse()
+            self._scroll_to_bar(offset.y)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging_bar:
+            self._scroll_to_bar(event.get_content_offset_capture(self).y)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging_bar:
+            self._dragging_bar = False
+            self.release_mouse()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.refresh()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_generation += 1
+        self._strips.clear()
+        self.refresh()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = self._make_frame()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame or self._make_frame()  # tests may call render_line directly
+        width, normal = frame.width, frame.normal
+        bar = _NO_BAR
+        if frame.thumb is not None:
+            bar = _THUMB if frame.thumb[0] <= y < frame.thumb[1] else _TRACK
+        position = frame.scroll_y + y
+        shown = self._shown
+        if position >= len(shown):
+            text = self.empty_text if (y == 0 and not shown) else ""
+            return self._render_text_line(text, width, normal)
+        row = shown[position]
+        is_cursor = position == self._cursor
+        key = (row, self._query, width, is_cursor, bar, frame.style_key)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, frame.cursor if is_cursor else normal, bar)
+            self._strips[key] = strip
+        return strip
+
+    def _make_frame(self) -> _Frame:
+        style_key, normal, cursor = self._styles()
+        width = self.scrollable_content_region.width
+        return _Frame(width, self.scroll_offset.y, self._thumb(), style_key, normal, cursor)
+
+    def _thumb(self) -> tuple[int, int] | None:
+        """Viewport lines [start, end) of the scrollbar thumb, or None when all rows fit."""
+        height = self.scrollable_content_region.height
+        total = len(self._shown)
+        if height <= 0 or total <= height:
+            return None
+        size = max(1, round(height * height / total))
+        start = round((height - size) * min(1.0, self.scroll_offset.y / (total - height)))
+        return start, start + size
+
+    def _render_row(self, row: int, width: int, styles: _Styles, bar: int) -> Strip:
+        """One row as a Strip of exactly ``width`` cells (cached by the caller)."""
+        assignment = self._index.rows[row]
+        content_width = width - SCROLLBAR_WIDTH
+        columns = self._columns.get(content_width)
+        if columns is None:
+            natural = self._natural
+            columns = layout_columns(content_width, natural.name, natural.role, natural.email)
+            self._columns[content_width] = columns
+        spans = self._index.spans(row, self._query) if self._query.strip() else _NO_SPANS
+        plain = styles.plain
+        segments: list[Segment] = []
+        key = assignment.key
+        if key in self._favorites:
+            _push(segments, " ", plain)
+            _push(segments, FAVORITE, styles.favorite)
+            _push(segments, " ", plain)
+        elif key in self._recents:
+            _push(segments, " ", plain)
+            _push(segments, RECENT, styles.recent)
+            _push(segments, " ", plain)
+        else:
+            _push(segments, "   ", plain)
+        used = MARKER_WIDTH
+        name_spans, id_spans, role_spans, email_spans = spans  # in search.FIELDS order
+        for text, cell_width, runs, style, match_style in (
+            (assignment.account_name, columns.name, name_spans, plain, styles.plain_match),
+            (
+                assignment.account_id,
+                columns.account_id,
+                id_spans,
+                styles.account_id,
+                styles.account_id_match,
+            ),
+            (assignment.role_name, columns.role, role_spans, plain, styles.plain_match),
+            (assignment.email, columns.email, email_spans, styles.email, styles.email_match),
+        ):
+            if cell_width <= 0:
+                continue
+            if used > MARKER_WIDTH:
+                _push(segments, " " * GAP, plain)
+                used += GAP
+            _push_cell(segments, text, cell_width, runs, style, match_style)
+            used += cell_width
+        return _finish_line(segments, used, width, styles, bar)
+
+    def _render_text_line(self, text: str, width: int, styles: _Styles) -> Strip:
+        """The empty-state message, or a blank line."""
+        segments: list[Segment] = []
+        used = 0
+        if text:
+            if not text.isprintable():
+                text = _CONTROL.sub("\ufffd", text)
+            fitted, _ = _fit(text, max(width - SCROLLBAR_WIDTH - MARKER_WIDTH, 0))
+            segments = [Segment(" " * MARKER_WIDTH, styles.plain), Segment(fitted, styles.empty)]
+            used = MARKER_WIDTH + cell_len(fitted)
+        return _finish_line(segments, used, width, styles, _NO_BAR)
+
+    def _styles(self) -> tuple[tuple, _Styles, _Styles]:
+        """(key, normal, cursor) row styles, rebuilt when the theme, CSS or focus change."""
+        key = (self._style_generation, self.has_focus, self.app.theme)
+        if self._style_table is None or self._style_table[0] != key:
+            self._style_table = (key, self._make_styles(False), self._make_styles(True))
+        return self._style_table
+
+    def _make_styles(self, cursor: bool) -> _Styles:
+        # Add Textual styles first and convert to Rich last: a partial style alone has a
+        # transparent background, which Rich would turn into black.
+        base = self.get_visual_style("assignment-list--cursor") if cursor else self.visual_style
+        match = self.get_visual_style(
+            "assignment-list--cursor-match" if cursor else "assignment-list--match", partial=True
+        )
+
+        def part(component: str):
+            return self.get_visual_style(component, partial=True)
+
+        account_id = base + part("assignment-list--account-id")
+        email = base + part("assignment-list--email")
+        background = self.background_colors[1]
+        track = background + self.styles.scrollbar_background
+        thumb = track + self.styles.scrollbar_color
+        return _Styles(
+            plain=base.rich_style,
+            plain_match=(base + match).rich_style,
+            account_id=account_id.rich_style,
+            account_id_match=(account_id + match).rich_style,
+            email=email.rich_style,
+            email_match=(email + match).rich_style,
+            favorite=(base + part("assignment-list--favorite")).rich_style,
+            recent=(base + part("assignment-list--recent")).rich_style,
+            empty=(base + part("assignment-list--empty")).rich_style,
+            track=RichStyle(bgcolor=track.rich_color),
+            thumb=RichStyle(bgcolor=thumb.rich_color),
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _position_of(self, row: int) -> int | None:
+        """Position of a row index among the shown rows (they are ascending), or None."""
+        position = bisect_left(self._shown, row)
+        if position < len(self._shown) and self._shown[position] == row:
+            return position
+        return None
+
+    def _after_change(self, cursor: int | None) -> None:
+        """Rows or query changed: new size, highlight, scroll, repaint."""
+        if cursor is None and self._shown:
+            cursor = 0
+        self._cursor = cursor
+        self._strips.clear()
+        self.virtual_size = Size(0, len(self._shown))
+        self._scroll_to_cursor()
+        self.refresh()
+        self._post_highlighted()
+
+    def _move_cursor(self, position: int) -> None:
+        old = self._cursor
+        if position == old:
+            return
+        self._cursor = position
+        if old is not None:
+            self.refresh_line(old)
+        self.refresh_line(position)
+        self._scroll_to_cursor()
+        self._post_highlighted()
+
+    def _page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll the least amount that shows the highlighted row (or to the top)."""
+        height = self.scrollable_content_region.height
+        if not self.is_mounted or height <= 0:
+            return
+        top = self.scroll_offset.y
+        cursor = self._cursor
+        if cursor is None:
+            top = 0
+        elif cursor < top:
+            top = cursor
+        elif cursor >= top + height:
+            top = cursor - height + 1
+        top = max(0, min(top, len(self._shown) - height))
+        if top != self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False, force=True, immediate=True)
+
+    def _on_bar(self, x: int) -> bool:
+        return x >= self.scrollable_content_region.width - SCROLLBAR_WIDTH
+
+    def _scroll_to_bar(self, y: int) -> None:
+        """Scroll so that the thumb is centred on viewport line ``y`` (click or drag)."""
+        thumb = self._thumb()
+        if thumb is None:
+            return
+        height = self.scrollable_content_region.height
+        size = thumb[1] - thumb[0]
+        fraction = (y - size / 2) / max(1, height - size)
+        top = round(max(0.0, min(1.0, fraction)) * (len(self._shown) - height))
+        self.scroll_to(y=top, animate=False, force=True, immediate=True)
+
+    def _post_highlighted(self) -> None:
+        current = self.highlighted
+        if current != self._posted:
+            self._posted = current
+            self.post_message(self.Highlighted(self, current))
+
+
+# -- line building ------------------------------------------------------------------------------
+
+
+def _push(segments: list[Segment], text: str, style: RichStyle) -> None:
+    """Append a segment, merged into the previous one when the style is the same."""
+    if not text:
+        return
+    if segments and segments[-1].style is style:
+        segments[-1] = Segment(segments[-1].text + text, style)
+    else:
+        segments.append(Segment(text, style))
+
+
+def _fit(text: str, width: int) -> tuple[str, int]:
+    """Crop ``text`` to at most ``width`` cells (ending in "…" when cropped).
+
+    Returns the cropped text and how many characters of ``text`` it keeps.
+    """
+    if width <= 0:
+        return "", 0
+    if text.isascii():
+        if len(text) <= width:
+            return text, len(text)
+        return text[: width - 1] + "…", width - 1
+    if cell_len(text) <= width:
+        return text, len(text)
+    used = kept = 0
+    for char in text:
+        size = get_character_cell_size(char)
+        if used + size > width - 1:
+            break
+        used += size
+        kept += 1
+    return text[:kept] + "…", kept
+
+
+def _push_cell(
+    segments: list[Segment],
+    text: str,
+    width: int,
+    spans: list[tuple[int, int]],
+    style: RichStyle,
+    match_style: RichStyle,
+) -> None:
+    """Append one column: ``text`` cropped or padded to ``width`` cells, ``spans`` (sorted
+    ``(start, end)`` character runs) in ``match_style``.
+
+    ``text`` is data, never markup: it goes into `Segment`s as is; control characters are
+    replaced so that they cannot reach the terminal.
+    """
+    if not text.isprintable():
+        text = _CONTROL.sub("\ufffd", text)
+    fitted, kept = _fit(text, width)
+    start = 0
+    for run_start, run_end in spans:
+        if run_start >= kept:
+            break
+        run_end = min(run_end, kept)
+        _push(segments, fitted[start:run_start], style)
+        _push(segments, fitted[run_start:run_end], match_style)
+        start = run_end
+    padding = width - (len(fitted) if fitted.isascii() else cell_len(fitted))
+    _push(segments, fitted[start:] + " " * padding if padding > 0 else fitted[start:], style)
+
+
+def _finish_line(
+    segments: list[Segment], used: int, width: int, styles: _Styles, bar: int
+) -> Strip:
+    """Pad (or crop) the content to ``width`` minus the scrollbar, then add the bar cell."""
+    content_width = width - SCROLLBAR_WIDTH
+    if used < content_width:
+        _push(segments, " " * (content_width - used), styles.plain)
+    elif used > content_width:
+        segments = list(Strip(segments, used).crop(0, max(content_width, 0)))
+    if bar == _THUMB:
+        segments.append(Segment(" " * SCROLLBAR_WIDTH, styles.thumb))
+    elif bar == _TRACK:
+        segments.append(Segment(" " * SCROLLBAR_WIDTH, styles.track))
+    else:
+        _push(segments, " " * SCROLLBAR_WIDTH, styles.plain)
+    return Strip(segments, max(width, 0))

@@ -1,0 +1,276 @@
+"""SearchIndex: fzf-like semantics, base order kept, incremental narrowing equals a fresh search."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+
+from ssotui.core.models import Assignment
+from ssotui.tui.search import FIELDS, SearchIndex, parse_query
+
+ROWS = [
+    Assignment("111122223333", "payments-prod", "aws+payments-prod@acme.example", "Admin"),
+    Assignment("111122223333", "payments-prod", "aws+payments-prod@acme.example", "ReadOnly"),
+    Assignment("444455556666", "Billing-Staging", "billing@acme.example", "AdministratorAccess"),
+    Assignment("777788889999", "prod-shared", "shared@acme.example", "PowerUserAccess"),
+    Assignment("112233445566", "sandbox", "sandbox@acme.example", "ReadOnly"),
+]
+
+
+def names(index: SearchIndex, query: str) -> list[tuple[str, str]]:
+    return [(index.rows[i].account_name, index.rows[i].role_name) for i in index.filter(query)]
+
+
+@pytest.fixture
+def index() -> SearchIndex:
+    return SearchIndex(ROWS)
+
+
+def test_empty_query_returns_every_row_in_order(index):
+    assert index.filter("") == [0, 1, 2, 3, 4]
+    assert index.filter("   ") == [0, 1, 2, 3, 4]
+    assert len(index) == 5
+    assert index.rows is ROWS
+
+
+def test_substring_is_case_insensitive(index):
+    assert names(index, "BILLING") == [("Billing-Staging", "AdministratorAccess")]
+    assert names(index, "staging") == names(index, "StAgInG")
+
+
+def test_every_term_must_match_possibly_in_different_fields(index):
+    # Both terms in the account name.
+    assert names(index, "prod pay") == [("payments-prod", "Admin"), ("payments-prod", "ReadOnly")]
+    # One term in the account, one in the role.
+    assert names(index, "pay readonly") == [("payments-prod", "ReadOnly")]
+    assert names(index, "readonly pay") == [("payments-prod", "ReadOnly")]
+    # A term that matches nothing empties the result.
+    assert index.filter("pay zebra") == []
+
+
+def test_fuzzy_subsequence_within_one_field(index):
+    assert names(index, "pymprd") == [("payments-prod", "Admin"), ("payments-prod", "ReadOnly")]
+    assert names(index, "admacc") == [("Billing-Staging", "AdministratorAccess")]
+    # "g" ends the name, "a" starts the role: a subsequence only across two fields is no match.
+    assert index.filter("stagingadministrator") == []
+
+
+def test_digits_match_ids_as_substrings_only(index):
+    assert names(index, "4444") == [("Billing-Staging", "AdministratorAccess")]
+    assert names(index, "2222") == [("payments-prod", "Admin"), ("payments-prod", "ReadOnly")]
+    # 1..3..5 is a subsequence of 112233445566 but not a substring: digits are never fuzzy.
+    assert index.filter("135") == []
+
+
+def test_pasted_ids_and_arns(index):
+    assert names(index, "4444-5555-6666") == [("Billing-Staging", "AdministratorAccess")]
+    assert names(index, "arn:aws:iam::777788889999:role/whatever") == [
+        ("prod-shared", "PowerUserAccess")
+    ]
+    arn = (
+        "arn:aws:sts::111122223333:assumed-role/"
+        "AWSReservedSSO_ReadOnly_0123456789abcdef/someone@acme.example"
+    )
+    assert names(index, arn) == [("payments-prod", "ReadOnly")]
+    assert parse_query(arn) == ("111122223333", "readonly")
+
+
+def test_parse_query_lowercases_splits_and_dedupes():
+    assert parse_query("  Prod  PAY prod\t") == ("prod", "pay")
+    assert parse_query("") == ()
+
+
+def test_order_is_the_callers_order_never_by_score():
+    rows = [
+        Assignment("000000000001", "zzz-prod", "", "R"),
+        Assignment("000000000002", "prod", "", "R"),
+        Assignment("000000000003", "p-r-o-d", "", "R"),
+    ]
+    index = SearchIndex(rows)
+    assert index.filter("prod") == [0, 1, 2]  # the exact match is not moved first
+
+
+def test_find_key(index):
+    assert index.find(("444455556666", "AdministratorAccess")) == 2
+    assert index.find(("444455556666", "Nope")) is None
+
+
+def test_positions_substring_in_every_field_that_has_it(index):
+    found = index.positions(0, "prod")
+    assert set(found) == set(FIELDS)
+    assert found["account_name"] == [9, 10, 11, 12]  # payments-[prod]
+    assert found["email"] == [13, 14, 15, 16]  # aws+payments-[prod]@...
+    assert found["role_name"] == [] and found["account_id"] == []
+
+
+def test_positions_fuzzy_only_in_the_first_field_holding_it(index):
+    found = index.positions(2, "admacc")
+    assert found["role_name"] == [0, 1, 2, 13, 14, 15]  # [Adm]inistrator[Acc]ess
+    assert found["account_name"] == [] and found["email"] == []
+
+
+def test_positions_of_several_terms_and_ids(index):
+    found = index.positions(1, "pay read 2222")
+    assert found["account_name"][:3] == [0, 1, 2]
+    assert found["role_name"] == [0, 1, 2, 3]
+    assert found["account_id"] == [4, 5, 6, 7]
+    assert index.positions(1, "") == {name: [] for name in FIELDS}
+
+
+def test_positions_stay_aligned_when_lowercase_changes_length():
+    # "İ".lower() is two characters; offsets must still point into the original string.
+    index = SearchIndex([Assignment("123456789012", "İstanbul-prod", "", "Admin")])
+    assert index.filter("prod") == [0]
+    assert index.positions(0, "prod")["account_name"] == [9, 10, 11, 12]
+
+
+def test_rows_sharing_an_account_are_matched_per_row():
+    rows = [
+        Assignment("123456789012", "acct", "a@x", "Admin"),
+        Assignment("123456789012", "acct", "a@x", "Viewer"),
+    ]
+    index = SearchIndex(rows)
+    assert index.filter("acct view") == [1]
+    assert index.filter("acct") == [0, 1]
+
+
+# -- incremental narrowing == fresh search ----------------------------------------------------
+
+WORDS = "payments billing prod staging dev data lake api edge core ops audit".split()
+ROLE_NAMES = "AdministratorAccess ReadOnlyAccess PowerUserAccess Billing DataScientist".split()
+
+
+def generated_rows(count: int, seed: int) -> list[Assignment]:
+    rnd = random.Random(seed)
+    rows = []
+    while len(rows) < count:
+        name = "-".join(rnd.sample(WORDS, rnd.randint(1, 3)))
+        if rnd.random() < 0.1:
+            name = name.upper()
+        account_id = f"{rnd.randrange(10**11, 10**12):012d}"
+        for role in rnd.sample(ROLE_NAMES, rnd.randint(1, 3)):
+            rows.append(Assignment(account_id, name, f"aws+{name}@example.com", role))
+    return rows[:count]
+
+
+def naive_filter(rows: list[Assignment], query: str) -> list[int]:
+    """The semantics, written as plainly as possible."""
+
+    def subsequence(term: str, text: str) -> bool:
+        position = 0
+        for char in text:
+            if position < len(term) and char == term[position]:
+                position += 1
+        return position == len(term)
+
+    def term_matches(term: str, row: Assignment) -> bool:
+        fields = [getattr(row, name).lower() for name in FIELDS]
+        if any(term in field for field in fields):
+            return True
+        if term.isdigit() or len(term) == 1:
+            return False
+        return any(subsequence(term, field) for field in fields)
+
+    terms = parse_query(query)
+    return [i for i, row in enumerate(rows) if all(term_matches(t, row) for t in terms)]
+
+
+def random_queries(rows: list[Assignment], rnd: random.Random, steps: int) -> list[str]:
+    """Typing, backspacing, clearing and pasting, as a user would."""
+    alphabet = "abcdefghijklmnoprstuy -"
+    query = ""
+    queries = []
+    for _ in range(steps):
+        roll = rnd.random()
+        if roll < 0.55:
+            query += rnd.choice(alphabet)
+        elif roll < 0.8:
+            query = query[:-1]
+        elif roll < 0.85:
+            query = ""
+        elif roll < 0.9:
+            query += rnd.choice(rows).account_id[: rnd.randint(1, 6)]
+        elif roll < 0.95:
+            query += " " + rnd.choice(WORDS)[: rnd.randint(1, 4)]
+        else:
+            query = rnd.choice(rows).role_name[: rnd.randint(2, 8)]
+        queries.append(query)
+    return queries
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_narrowing_gives_the_same_result_as_a_fresh_search(seed):
+    rows = generated_rows(3000, seed)
+    rnd = random.Random(seed)
+    incremental = SearchIndex(rows)
+    for query in random_queries(rows, rnd, 150):
+        expected = SearchIndex(rows).filter(query)  # no cache, no narrowing
+        assert incremental.filter(query) == expected, query
+
+
+def test_fresh_search_matches_the_plain_definition():
+    rows = generated_rows(1500, 7)
+    rnd = random.Random(7)
+    index = SearchIndex(rows)
+    for query in random_queries(rows, rnd, 80) + ["prod pay", "admacc", "ao", "b2"]:
+        assert SearchIndex(rows).filter(query) == naive_filter(rows, query), query
+        assert index.filter(query) == naive_filter(rows, query), query
+
+
+def test_backspace_returns_the_earlier_result():
+    rows = generated_rows(2000, 5)
+    index = SearchIndex(rows)
+    typed = ["p", "pr", "pro", "prod", "prod ", "prod d", "prod da"]
+    first = [index.filter(query) for query in typed]
+    for query, result in zip(reversed(typed), reversed(first), strict=True):
+        assert index.filter(query) == result
+    assert index.filter("") == list(range(len(rows)))
+
+
+def test_results_are_copies(index):
+    result = index.filter("prod")
+    result.clear()
+    assert index.filter("prod") != []
+
+
+def test_search_module_imports_neither_textual_nor_rich():
+    code = (
+        "import json, sys, ssotui.tui.search\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'rich'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_extending_the_query_only_searches_the_previous_result(monkeypatch):
+    rows = generated_rows(2000, 11)
+    index = SearchIndex(rows)
+    searched: list[tuple[str, int]] = []
+    narrow = index._narrow
+
+    def spy(term, candidates):
+        searched.append((term, len(candidates)))
+        return narrow(term, candidates)
+
+    monkeypatch.setattr(index, "_narrow", spy)
+    prod = index.filter("prod")
+    assert searched == [("prod", len(rows))]
+    searched.clear()
+    prod_a = index.filter("prod a")  # a term appended: only "a", only over the "prod" rows
+    assert searched == [("a", len(prod))]
+    searched.clear()
+    index.filter("prod ap")  # the last term extended: only "ap", over the "prod a" rows
+    assert searched == [("ap", len(prod_a))]
+    searched.clear()
+    index.filter("prod a")  # backspace: cached
+    index.filter("prod")
+    assert searched == []
+    index.filter("prod d")  # "d" holds wherever "prod" does: nothing to search
+    assert searched == []
