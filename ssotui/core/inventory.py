@@ -1,0 +1,635 @@
+"""Every account and permission set the user can use, fetched from the access portal.
+
+``InventoryLoader`` lists the accounts (ListAccounts, 100 per page) in the calling thread and,
+as soon as each page arrives, hands its accounts to a small pool of worker threads that call
+ListAccountRoles for each of them. Each operation goes through one shared ``RateLimiter``.
+botocore's own retries are off (``max_attempts=1``): they would multiply the load on a portal
+that is already throttling. We retry ourselves with jittered exponential backoff, pause every
+thread briefly on a 429, and never drop an account: if one still fails after the last attempt,
+``load()`` stops the pool and raises, and ``partial`` keeps what arrived.
+
+``InventoryCache`` keeps the last result on disk (no tokens, no credentials) so that the TUI can
+paint immediately at start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ssotui.core import paths, timeutil
+from ssotui.core.clients import THROTTLE_CODES, error_code, is_retryable, to_sso_error
+from ssotui.core.errors import NetworkError, SsoError
+from ssotui.core.models import Account, Assignment, SsoSession
+from ssotui.core.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+MAX_RESULTS = 100  # the portal's documented maximum; botocore does not check it (§3)
+_UNAUTHORIZED = {"UnauthorizedException", "401"}
+_NOT_FOUND = {"ResourceNotFoundException", "404"}
+_MAX_WANTED = 64  # how many prioritize() requests we remember
+DEFAULT_WORKERS = 8
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Inventory:
+    """Accounts in the order the portal listed them, and the role names of each account.
+
+    An account is absent from ``roles`` until its roles have been loaded. ``complete`` is False
+    when loading stopped early (error or cancel): what arrived is kept.
+    """
+
+    accounts: list[Account]
+    roles: dict[str, tuple[str, ...]]
+    fetched_at: datetime
+    complete: bool
+
+    def assignments(self) -> list[Assignment]:
+        """One row per account × role, by account name (case-insensitive), then role name."""
+        rows: list[Assignment] = []
+        ordered = sorted(self.accounts, key=lambda a: (a.account_name.casefold(), a.account_id))
+        for account in ordered:
+            for role in sorted(self.roles.get(account.account_id, ()), key=_fold):
+                rows.append(
+                    Assignment(account.account_id, account.account_name, account.email, role)
+                )
+        return rows
+
+    def account(self, account_id: str) -> Account | None:
+        for account in self.accounts:
+            if account.account_id == account_id:
+                return account
+        return None
+
+
+def _fold(text: str) -> tuple[str, str]:
+    return (text.casefold(), text)
+
+
+@dataclass(frozen=True)
+class AccountsListed:
+    """A ListAccounts page arrived. ``accounts`` are the new ones from this page."""
+
+    accounts: list[Account]
+    total_so_far: int
+
+
+@dataclass(frozen=True)
+class RolesListed:
+    """The roles of one account arrived. ``total`` is the number of accounts listed so far
+    (it grows while ListAccounts pages are still arriving)."""
+
+    account: Account
+    roles: tuple[str, ...]
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A call failed with a retryable error and will be retried after ``delay`` seconds."""
+
+    operation: str
+    attempt: int
+    delay: float
+    reason: str
+
+
+InventoryEvent = AccountsListed | RolesListed | Retrying
+
+
+class _Stopped(Exception):
+    """Internal: the loader was cancelled or failed elsewhere; the worker just exits."""
+
+
+# -- loader -----------------------------------------------------------------------------------
+
+
+class InventoryLoader:
+    """Loads an :class:`Inventory` from the portal; single use (one ``load()`` per loader).
+
+    ``access_token(force_refresh=False) -> str`` supplies the bearer token; on a 401 it is called
+    once with ``force_refresh=True`` and the call retried; a second 401 raises SessionExpired.
+
+    ``rate_limit`` is requests per second *per operation* (0 or less: unlimited). ``workers`` is
+    the number of ListAccountRoles threads; by default 8 with a rate limit (enough to keep 20
+    req/s going at 400 ms per call), or, when unlimited, one less than the client's connection
+    pool (31), so that every thread keeps a warm connection. ``sleep`` is used for retry
+    backoff (tests inject a no-op); the default waits on the cancel event so that ``cancel()``
+    interrupts it.
+    """
+
+    def __init__(
+        self,
+        access_token: Callable[..., str],
+        region: str,
+        *,
+        rate_limit: float = 20.0,
+        workers: int | None = None,
+        max_attempts: int = 10,
+        sleep: Callable[[float], object] = time.sleep,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 8.0,
+    ) -> None:
+        self._access_token = access_token
+        self.region = region
+        self.rate_limit = rate_limit if rate_limit and rate_limit > 0 else 0.0
+        self.workers = max(1, int(workers)) if workers is not None else None
+        self.max_attempts = max(1, int(max_attempts))
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._emit_lock = threading.RLock()  # serialises callbacks, keeps `done` in order
+        self._limiters = {
+            "ListAccounts": RateLimiter(self.rate_limit, sleep=self._stop.wait),
+            "ListAccountRoles": RateLimiter(self.rate_limit, sleep=self._stop.wait),
+        }
+
+        self._accounts: list[Account] = []
+        self._seen: set[str] = set()
+        self._roles: dict[str, tuple[str, ...]] = {}
+        self._pending: OrderedDict[str, Account] = OrderedDict()
+        self._wanted: list[str] = []  # prioritized ids, most recent last
+        self._active = 0
+        self._listing_done = False
+        self._complete = False
+        self._cancelled = False
+        self._error: BaseException | None = None
+        self._threads: list[threading.Thread] = []
+        self._started = False
+        self._fetched_at: datetime | None = None
+        self._on_event: Callable[[InventoryEvent], object] | None = None
+
+        self._token_lock = threading.Lock()
+        self._token: str | None = None
+        self._refreshed = False
+        self._client = None
+
+    # -- public API ----------------------------------------------------------------------------
+
+    @property
+    def partial(self) -> Inventory:
+        """A snapshot of what has arrived so far (``complete`` only after a full load)."""
+        with self._lock:
+            accounts = list(self._accounts)
+            roles = dict(self._roles)
+            complete = self._complete
+        fetched_at = self._fetched_at or timeutil.utcnow()
+        return Inventory(accounts, roles, fetched_at, complete)
+
+    def prioritize(self, account_id: str) -> None:
+        """Fetch this account's roles next (thread-safe; a no-op once they are loaded or in
+        flight). If the account is not listed yet, it goes first as soon as it is."""
+        with self._cond:
+            if account_id in self._roles:
+                return
+            if account_id in self._seen and account_id not in self._pending:
+                return  # in flight
+            if account_id in self._wanted:
+                self._wanted.remove(account_id)
+            self._wanted.append(account_id)
+            del self._wanted[:-_MAX_WANTED]
+
+    def cancel(self) -> None:
+        """Stop promptly: ``load()`` returns the partial inventory (``complete=False``).
+
+        Calls already on the wire finish in the background; nothing new is started."""
+        with self._cond:
+            if not self._complete and self._error is None:
+                self._cancelled = True
+            self._stop.set()
+            self._cond.notify_all()
+
+    def load(self, on_event: Callable[[InventoryEvent], object] | None = None) -> Inventory:
+        """Fetch everything; blocks until done, failed or cancelled.
+
+        ``on_event`` receives :data:`InventoryEvent` objects. It is called from the calling
+        thread *and from worker threads* (one at a time, never concurrently), so it must be
+        cheap and thread-safe (e.g. post a message to the UI). An account's ``AccountsListed``
+        always comes before its ``RolesListed``. Raises Throttled, NetworkError,
+        SessionExpired, ... (``partial`` then holds what arrived); returns the partial
+        inventory with ``complete=False`` after ``cancel()``.
+        """
+        with self._lock:
+            if self._started:
+                raise RuntimeError("an InventoryLoader can load only once")
+            self._started = True
+        self._on_event = on_event
+        self._fetched_at = timeutil.utcnow()
+        if self._stop.is_set():
+            return self.partial
+        try:
+            self._list_accounts()
+        except _Stopped:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - re-raised below after stopping the pool
+            self._fail(exc)
+        with self._cond:
+            self._listing_done = True
+            self._cond.notify_all()
+            while not self._stop.is_set() and (self._pending or self._active):
+                self._cond.wait()
+            if self._error is None and not self._cancelled:
+                self._complete = True
+            error = self._error
+            self._stop.set()
+            self._cond.notify_all()
+        if error is None and not self._cancelled:
+            for thread in self._threads:
+                thread.join()
+        if error is not None:
+            raise error
+        return self.partial
+
+    # -- accounts (calling thread) --------------------------------------------------------------
+
+    def _list_accounts(self) -> None:
+        client = self._sso()
+        next_token: str | None = None
+        tokens_seen: set[str] = set()
+        while True:
+            params = {"maxResults": MAX_RESULTS}
+            if next_token:
+                params["nextToken"] = next_token
+            page = self._call(
+                "ListAccounts",
+                lambda token, p=params: client.list_accounts(accessToken=token, **p),
+                "listing accounts",
+                "accountList",
+            )
+            new: list[Account] = []
+            for item in page.get("accountList") or ():
+                account_id = str(item.get("accountId") or "")
+                if not account_id or account_id in self._seen:
+                    continue
+                account = Account(
+                    account_id,
+                    str(item.get("accountName") or account_id),
+                    str(item.get("emailAddress") or ""),
+                )
+                new.append(account)
+                self._seen.add(account_id)  # only this thread adds; readers take the lock
+            if new:
+                with self._emit_lock:
+                    with self._lock:
+                        self._accounts.extend(new)
+                        total = len(self._accounts)
+                    self._emit(AccountsListed(new, total))
+                    with self._cond:
+                        for account in new:
+                            self._pending[account.account_id] = account
+                        self._spawn_workers()
+                        self._cond.notify_all()
+            next_token = page.get("nextToken") or None
+            if not next_token:
+                return
+            if next_token in tokens_seen:
+                raise SsoError("the access portal kept returning the same page of accounts.")
+            tokens_seen.add(next_token)
+
+    # -- roles (worker threads) -----------------------------------------------------------------
+
+    def _spawn_workers(self) -> None:
+        """Start threads up to ``workers`` (never more than there are accounts). Holds _lock."""
+        if self.workers is None:
+            self.workers = DEFAULT_WORKERS if self.rate_limit else _pool_size(self._sso()) - 1
+        wanted = min(self.workers, len(self._seen))
+        while len(self._threads) < wanted:
+            thread = threading.Thread(
+                target=self._worker, name=f"ssotui-roles-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _take(self) -> Account:
+        """The next account to fetch: the most recently prioritized pending one, else FIFO."""
+        for index in range(len(self._wanted) - 1, -1, -1):
+            account_id = self._wanted[index]
+            if account_id in self._pending:
+                del self._wanted[index]
+                return self._pending.pop(account_id)
+            if account_id in self._seen:  # listed and already taken
+                del self._wanted[index]
+        return self._pending.popitem(last=False)[1]
+
+    def _worker(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._stop.is_set():
+                        return
+                    if self._pending:
+                        account = self._take()
+                        self._active += 1
+                        break
+                    if self._listing_done:
+                        return
+                    self._cond.wait()
+            try:
+                roles = self._list_roles(account)
+                with self._emit_lock:
+                    with self._lock:
+                        self._roles[account.account_id] = roles
+                        done, total = len(self._roles), len(self._accounts)
+                    self._emit(RolesListed(account, roles, done, total))
+            except _Stopped:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - handed to load(), which raises it
+                self._fail(exc)
+            finally:
+                with self._cond:
+                    self._active -= 1
+                    self._cond.notify_all()
+
+    def _list_roles(self, account: Account) -> tuple[str, ...]:
+        client = self._sso()
+        names: list[str] = []
+        next_token: str | None = None
+        tokens_seen: set[str] = set()
+        doing = f"listing the roles of account {account.account_id}"
+        while True:
+            params = {"accountId": account.account_id, "maxResults": MAX_RESULTS}
+            if next_token:
+                params["nextToken"] = next_token
+            page = self._call(
+                "ListAccountRoles",
+                lambda token, p=params: client.list_account_roles(accessToken=token, **p),
+                doing,
+                "roleList",
+                not_found={"roleList": []},
+            )
+            for item in page.get("roleList") or ():
+                name = item.get("roleName")
+                if name and name not in names:
+                    names.append(str(name))
+            next_token = page.get("nextToken") or None
+            if not next_token or next_token in tokens_seen:
+                return tuple(names)
+            tokens_seen.add(next_token)
+
+    # -- one call with retries ------------------------------------------------------------------
+
+    def _call(self, operation: str, send, doing: str, key: str, not_found=None) -> dict:
+        """One API call with our retry policy. ``key`` is the list the answer must hold."""
+        limiter = self._limiters[operation]
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise _Stopped
+            token = self._current_token()
+            limiter.acquire()
+            if self._stop.is_set():
+                raise _Stopped
+            attempt += 1
+            try:
+                page = send(token)
+            except Exception as exc:  # noqa: BLE001 - classified below; never escapes raw
+                code = error_code(exc)
+                if code is None and not exc.__class__.__module__.startswith(
+                    ("botocore", "urllib3")
+                ):
+                    raise
+                if code in _UNAUTHORIZED:
+                    self._refresh_after_401(token, exc, doing)
+                    attempt -= 1  # a refreshed token gets a fresh set of attempts
+                    continue
+                if not_found is not None and code in _NOT_FOUND:
+                    return not_found
+                if not is_retryable(exc) or attempt >= self.max_attempts:
+                    raise to_sso_error(exc, doing) from exc
+                throttled = code in THROTTLE_CODES
+                if throttled:
+                    reason = "throttled"
+                elif code == "network":
+                    reason = "network error"
+                else:
+                    reason = f"server error ({code})"
+            else:
+                if key in page or _announced_length(page) <= 2:
+                    return page
+                # botocore does not enforce Content-Length: a connection cut after the headers
+                # parses as an empty success. Never take that for "no roles".
+                if attempt >= self.max_attempts:
+                    raise NetworkError(
+                        f"the access portal kept sending incomplete answers while {doing}; "
+                        "check your network and try again."
+                    )
+                throttled, reason = False, "incomplete answer"
+            delay = self._backoff(attempt)
+            if throttled:
+                limiter.penalize(self._penalty(limiter, delay))
+            self._emit(Retrying(operation, attempt, delay, reason))
+            self._pause(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        """Jittered exponential backoff ("equal jitter"): between d/2 and d, d = base·2^(n-1)."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    @staticmethod
+    def _penalty(limiter: RateLimiter, delay: float) -> float:
+        """How long everyone pauses after a 429: a couple of request slots, at most 1 s."""
+        slot = 1.0 / limiter.rate if limiter.rate else 0.05
+        return min(delay, max(2 * slot, 0.1), 1.0)
+
+    def _pause(self, seconds: float) -> None:
+        if self._sleep is time.sleep:
+            self._stop.wait(seconds)
+        else:
+            self._sleep(seconds)
+        if self._stop.is_set():
+            raise _Stopped
+
+    def _current_token(self) -> str:
+        with self._token_lock:
+            if self._token is None:
+                self._token = self._access_token()
+            return self._token
+
+    def _refresh_after_401(self, used: str, exc: BaseException, doing: str) -> None:
+        with self._token_lock:
+            if self._token is not None and self._token != used:
+                return  # another thread already refreshed: retry with the new token
+            if self._refreshed:
+                raise to_sso_error(exc, doing) from exc
+            self._refreshed = True
+            self._token = self._access_token(force_refresh=True)
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _sso(self):
+        if self._client is None:
+            from ssotui.core import clients
+
+            self._client = clients.client("sso", self.region, max_attempts=1)
+        return self._client
+
+    def _emit(self, event: InventoryEvent) -> None:
+        callback = self._on_event
+        if callback is not None:
+            with self._emit_lock:  # re-entrant: the RolesListed/AccountsListed paths hold it
+                callback(event)
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._cond:
+            if self._error is None and not self._cancelled:
+                self._error = exc
+            self._stop.set()
+            self._cond.notify_all()
+
+
+def _announced_length(page: dict) -> int:
+    """The Content-Length the server announced for this answer (0 when unknown)."""
+    try:
+        headers = page["ResponseMetadata"]["HTTPHeaders"]
+        return int(headers.get("content-length") or 0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return 0
+
+
+def _pool_size(client) -> int:
+    try:
+        return max(2, int(client.meta.config.max_pool_connections))
+    except (AttributeError, TypeError, ValueError):
+        return 10  # botocore's default
+
+
+# -- cache ------------------------------------------------------------------------------------
+
+FORMAT_VERSION = 1
+
+
+class InventoryCache:
+    """The last inventory per session, as JSON in ``<cache dir>/inventory/``.
+
+    It holds account ids, names, e-mails and role names — no token, no credentials. Reading
+    never raises: anything missing, corrupt, of another format version, or for another start
+    URL or region reads as None.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+
+    @property
+    def directory(self) -> Path:
+        return self._directory if self._directory is not None else paths.cache_dir() / "inventory"
+
+    def path_for(self, session: SsoSession) -> Path:
+        key = hashlib.sha1(f"{session.cache_key}\n{session.start_url}".encode()).hexdigest()
+        return self.directory / f"{key}.json"
+
+    def load(self, session: SsoSession) -> Inventory | None:
+        try:
+            data = json.loads(self.path_for(session).read_text(encoding="utf-8"))
+            return _decode(data, session)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def save(self, session: SsoSession, inventory: Inventory) -> None:
+        """Write atomically (temp file, fsync, rename), 0600 in a 0700 directory.
+
+        Best effort: a cache that cannot be written is logged, not raised, so that a freshly
+        loaded inventory is never lost because of the disk."""
+        data = _encode(session, inventory)
+        try:
+            directory = paths.private_dir(self.directory)
+            target = self.path_for(session)
+            fd, temp = tempfile.mkstemp(dir=directory, prefix=".inventory-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    os.fchmod(handle.fileno(), 0o600)
+                    json.dump(data, handle, indent=1, ensure_ascii=False)
+                    handle.write("\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temp, target)
+            except BaseException:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+                raise
+            try:
+                dir_fd = os.open(directory, os.O_RDONLY)
+            except OSError:
+                return
+            try:
+                os.fsync(dir_fd)
+            except OSError:
+                pass
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            log.warning("could not write the inventory cache in %s: %s", self.directory, exc)
+
+    def clear(self, session: SsoSession) -> None:
+        try:
+            self.path_for(session).unlink()
+        except OSError:
+            pass
+
+
+def _encode(session: SsoSession, inventory: Inventory) -> dict:
+    accounts = []
+    for account in inventory.accounts:
+        roles = inventory.roles.get(account.account_id)
+        accounts.append(
+            {
+                "accountId": account.account_id,
+                "accountName": account.account_name,
+                "emailAddress": account.email,
+                "roles": list(roles) if roles is not None else None,
+            }
+        )
+    return {
+        "version": FORMAT_VERSION,
+        "startUrl": session.start_url,
+        "region": session.region,
+        "fetchedAt": timeutil.format_utc(inventory.fetched_at),
+        "complete": bool(inventory.complete),
+        "accounts": accounts,
+    }
+
+
+def _decode(data: dict, session: SsoSession) -> Inventory | None:
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        return None
+    if data.get("startUrl") != session.start_url or data.get("region") != session.region:
+        return None
+    complete = data["complete"]
+    if not isinstance(complete, bool) or not isinstance(data["accounts"], list):
+        return None
+    fetched_at = timeutil.parse_utc(data["fetchedAt"])
+    accounts: list[Account] = []
+    roles: dict[str, tuple[str, ...]] = {}
+    for item in data["accounts"]:
+        account_id, name, email = item["accountId"], item["accountName"], item["emailAddress"]
+        if not all(isinstance(v, str) for v in (account_id, name, email)):
+            return None
+        accounts.append(Account(account_id, name, email))
+        names = item.get("roles")
+        if names is None:
+            continue
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return None
+        roles[account_id] = tuple(names)
+    return Inventory(accounts, roles, fetched_at, complete)
