@@ -1,0 +1,368 @@
+"""The AWS console: federated sign-in URLs, destinations, portal shortcut links, Firefox
+container URLs, and handing a URL to a browser or the clipboard.
+
+A sign-in URL is a secret (it opens a console session for 15 minutes): it never appears in an
+error message or a log line here. See the protocol reference §6 and §7.2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shlex
+import subprocess
+from typing import Literal
+from urllib.parse import quote, urlencode, urlsplit
+
+from ssotui.core.errors import ConsoleError, NetworkError, SsoError
+from ssotui.core.models import RoleCredentials
+
+Partition = Literal["aws", "aws-cn", "aws-us-gov"]
+
+SIGNIN_TIMEOUT = 10.0  # seconds for getSigninToken
+BROWSER_GRACE = 0.3  # seconds we wait to see whether a custom browser command fails at once
+DEFAULT_REGION = "us-east-1"
+
+# Console pages by short name: short name -> path below the console host.
+SERVICES: dict[str, str] = {
+    "acm": "acm/home",
+    "apigateway": "apigateway/home",
+    "athena": "athena/home",
+    "backup": "backup/home",
+    "batch": "batch/home",
+    "bedrock": "bedrock/home",
+    "billing": "billing/home",
+    "cloudformation": "cloudformation/home",
+    "cloudfront": "cloudfront/v4/home",
+    "cloudshell": "cloudshell/home",
+    "cloudtrail": "cloudtrail/home",
+    "cloudwatch": "cloudwatch/home",
+    "codebuild": "codesuite/codebuild/home",
+    "codecommit": "codesuite/codecommit/home",
+    "codepipeline": "codesuite/codepipeline/home",
+    "cognito": "cognito/home",
+    "config": "config/home",
+    "costexplorer": "cost-management/home",
+    "dynamodb": "dynamodbv2/home",
+    "ec2": "ec2/home",
+    "ecr": "ecr/home",
+    "ecs": "ecs/home",
+    "efs": "efs/home",
+    "eks": "eks/home",
+    "elasticache": "elasticache/home",
+    "emr": "emr/home",
+    "eventbridge": "events/home",
+    "glue": "glue/home",
+    "guardduty": "guardduty/home",
+    "iam": "iam/home",
+    "kinesis": "kinesis/home",
+    "kms": "kms/home",
+    "lambda": "lambda/home",
+    "logs": "cloudwatch/home#logsV2:",
+    "opensearch": "aos/home",
+    "organizations": "organizations/v2/home",
+    "rds": "rds/home",
+    "redshift": "redshiftv2/home",
+    "route53": "route53/v2/home",
+    "s3": "s3/home",
+    "sagemaker": "sagemaker/home",
+    "secretsmanager": "secretsmanager/home",
+    "securityhub": "securityhub/home",
+    "ses": "ses/home",
+    "sns": "sns/home",
+    "sqs": "sqs/home",
+    "ssm": "systems-manager/home",
+    "stepfunctions": "states/home",
+    "support": "support/home",
+    "vpc": "vpc/home",
+}
+# Services whose console is not regional: no "?region=" and the partition's global host.
+GLOBAL_SERVICES: frozenset[str] = frozenset(
+    {"billing", "cloudfront", "costexplorer", "iam", "organizations", "route53", "support"}
+)
+
+# Firefox container colours and icons (§6.4; "toolbar" and "fence" are not valid input).
+CONTAINER_COLORS = ("blue", "turquoise", "green", "yellow", "orange", "red", "pink", "purple")
+CONTAINER_ICONS = (
+    "fingerprint",
+    "briefcase",
+    "dollar",
+    "cart",
+    "gift",
+    "vacation",
+    "food",
+    "fruit",
+    "pet",
+    "tree",
+    "chill",
+    "circle",
+)
+
+_SIGNIN_DOMAIN = {
+    "aws": "signin.aws.amazon.com",
+    "aws-cn": "signin.amazonaws.cn",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+}
+_CONSOLE_DOMAIN = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+# The region whose sign-in host has no region prefix.
+_HOME_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+
+
+# -- hosts ------------------------------------------------------------------------------------
+
+
+def _region(region: str | None) -> str:
+    return (region or "").strip().lower() or DEFAULT_REGION
+
+
+def partition(region: str | None) -> Partition:
+    """The AWS partition a region belongs to."""
+    name = _region(region)
+    if name.startswith("cn-"):
+        return "aws-cn"
+    if name.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def federation_endpoint(region: str | None) -> str:
+    """The console federation endpoint: ``AWS_ENDPOINT_URL_SIGNIN`` + ``/federation`` when set
+    (the emulator), else the partition's host, regional except in the partition's home region."""
+    override = os.environ.get("AWS_ENDPOINT_URL_SIGNIN", "").strip()
+    if override:
+        return override.rstrip("/") + "/federation"
+    name = _region(region)
+    part = partition(name)
+    domain = _SIGNIN_DOMAIN[part]
+    if name == _HOME_REGION[part]:
+        return f"https://{domain}/federation"
+    return f"https://{name}.{domain}/federation"
+
+
+def console_base(region: str | None) -> str:
+    """The console host for a region, without a trailing slash.
+
+    Commercial regions use the regional host (``https://{region}.console.aws.amazon.com``);
+    GovCloud and China use the partition's console host and select the region by query.
+    """
+    name = _region(region)
+    part = partition(name)
+    if part == "aws":
+        return f"https://{name}.{_CONSOLE_DOMAIN[part]}"
+    return f"https://{_CONSOLE_DOMAIN[part]}"
+
+
+def _global_base(region: str | None) -> str:
+    return f"https://{_CONSOLE_DOMAIN[partition(region)]}"
+
+
+def _with_region(path: str, region: str) -> str:
+    """Put ``?region=`` before any fragment (``cloudwatch/home?region=x#logsV2:``)."""
+    page, hash_, fragment = path.partition("#")
+    separator = "&" if "?" in page else "?"
+    return f"{page}{separator}{urlencode({'region': region})}{hash_}{fragment}"
+
+
+def destination_url(destination: str | None, region: str) -> str:
+    """Where the console should land.
+
+    None or "" → console home in ``region``; a short name from :data:`SERVICES` → that service
+    (no ``?region`` for global ones); a full ``https://`` URL → unchanged. Anything else
+    raises SsoError naming the closest short names.
+    """
+    name = _region(region)
+    text = (destination or "").strip()
+    if not text:
+        return f"{console_base(name)}/{_with_region('console/home', name)}"
+    if text.lower().startswith("https://"):
+        return text
+    key = text.lower()
+    path = SERVICES.get(key)
+    if path is None:
+        close = difflib.get_close_matches(key, SERVICES, n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise SsoError(
+            f"unknown console destination {text!r}{hint}: use a service short name "
+            "or a full https:// URL."
+        )
+    if key in GLOBAL_SERVICES:
+        return f"{_global_base(name)}/{path}"
+    return f"{console_base(name)}/{_with_region(path, name)}"
+
+
+# -- sign-in ----------------------------------------------------------------------------------
+
+
+def signin_url(
+    creds: RoleCredentials,
+    *,
+    region: str,
+    destination: str | None = None,
+    issuer: str = "",
+    session_duration: int | None = None,
+) -> str:
+    """A federated console sign-in URL for ``creds`` (valid 15 minutes — treat it as a secret).
+
+    Asks the federation endpoint for a sign-in token (POST, so no secret sits in a URL), then
+    builds ``<endpoint>?Action=login&Issuer=…&Destination=…&SigninToken=…``, always encoded.
+    Raises ConsoleError when the endpoint refuses, NetworkError when it cannot be reached.
+    """
+    import urllib.error
+    import urllib.request
+
+    if session_duration is not None and not 900 <= int(session_duration) <= 43200:
+        raise ConsoleError(
+            "the console session duration must be between 900 and 43200 seconds (15 min–12 h)."
+        )
+    target = destination_url(destination, region)
+    endpoint = federation_endpoint(region)
+    host = urlsplit(endpoint).netloc or endpoint
+    session = json.dumps(
+        {
+            "sessionId": creds.access_key_id,
+            "sessionKey": creds.secret_access_key,
+            "sessionToken": creds.session_token,
+        }
+    )
+    form = {"Action": "getSigninToken"}
+    if session_duration is not None:
+        form["SessionDuration"] = str(int(session_duration))
+    form["Session"] = session
+    request = urllib.request.Request(
+        endpoint,
+        data=urlencode(form).encode("ascii"),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "ssotui"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=SIGNIN_TIMEOUT) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.close()
+        if status in (400, 401, 403):
+            raise ConsoleError(
+                f"the AWS sign-in endpoint refused these credentials (HTTP {status}); "
+                "they may have expired — try again."
+            ) from None
+        raise ConsoleError(
+            f"the AWS sign-in endpoint ({host}) failed with HTTP {status}; try again."
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc.__class__.__name__
+        raise NetworkError(f"cannot reach the AWS sign-in endpoint ({host}): {reason}.") from None
+    try:
+        token = json.loads(body)["SigninToken"]
+        if not isinstance(token, str) or not token:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise ConsoleError(
+            f"the AWS sign-in endpoint ({host}) sent an answer without a sign-in token."
+        ) from None
+    query = urlencode(
+        {"Action": "login", "Issuer": issuer or "", "Destination": target, "SigninToken": token}
+    )
+    return f"{endpoint}?{query}"
+
+
+def portal_link(
+    start_url: str, account_id: str, role_name: str | None, destination: str | None
+) -> str:
+    """The access portal's console shortcut (§7.2): no local credentials; the parameters sit in
+    the fragment, after ``#/console?``."""
+    params = {"account_id": account_id}
+    if role_name:
+        params["role_name"] = role_name
+    if destination:
+        params["destination"] = destination
+    return f"{start_url.rstrip('/')}/#/console?{urlencode(params, quote_via=quote)}"
+
+
+def container_url(url: str, name: str, color: str | None = None, icon: str | None = None) -> str:
+    """An ``ext+granted-containers:`` URL that opens ``url`` in the Firefox container ``name``.
+
+    Every value is escaped (peers leave the name raw, which breaks on ``&``, ``=`` or ``#``).
+    A missing or invalid colour or icon is picked from the name (byte sum modulo the list
+    length, as aws-sso-cli does), so an account keeps its colour.
+    """
+    weight = sum(name.encode("utf-8"))
+    if color not in CONTAINER_COLORS:
+        color = CONTAINER_COLORS[weight % len(CONTAINER_COLORS)]
+    if icon not in CONTAINER_ICONS:
+        icon = CONTAINER_ICONS[weight % len(CONTAINER_ICONS)]
+    return "ext+granted-containers:" + "&".join(
+        f"{key}={quote(value, safe='')}"
+        for key, value in (("name", name), ("url", url), ("color", color), ("icon", icon))
+    )
+
+
+# -- browser and clipboard ----------------------------------------------------------------------
+
+
+def browser_argv(url: str, command: str) -> list[str]:
+    """``command`` split like a shell would (no shell runs it): ``%s`` is replaced by the URL,
+    or the URL is appended when there is no ``%s``."""
+    try:
+        parts = shlex.split(command)
+    except ValueError as exc:
+        raise SsoError(
+            f"could not open a browser: the browser command is malformed ({exc})."
+        ) from None
+    if not parts:
+        raise SsoError("could not open a browser: the browser command is empty.")
+    if any("%s" in part for part in parts):
+        return [part.replace("%s", url) for part in parts]
+    return [*parts, url]
+
+
+def open_in_browser(url: str, command: str | None = None) -> None:
+    """Open ``url`` with the custom ``command`` from the settings, else the system browser
+    (``webbrowser``, which honours ``BROWSER``). The URL is passed as one argv element, never
+    through a shell. Raises SsoError when nothing could be started."""
+    if command and command.strip():
+        argv = browser_argv(url, command)
+        try:
+            child = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise SsoError(f"could not open a browser: cannot run {argv[0]} ({reason}).") from None
+        try:
+            status = child.wait(timeout=BROWSER_GRACE)
+        except subprocess.TimeoutExpired:
+            return  # still running: a browser window, as expected
+        if status != 0:
+            raise SsoError(f"could not open a browser: {argv[0]} exited with status {status}.")
+        return
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error as exc:
+        raise SsoError(f"could not open a browser: {exc}.") from None
+    if not opened:
+        raise SsoError(
+            "could not open a browser: none was found (set BROWSER or a browser command)."
+        )
+
+
+def copy_to_clipboard(text: str) -> None:
+    """Put ``text`` on the system clipboard (pyperclip)."""
+    import pyperclip
+
+    try:
+        pyperclip.copy(text)
+    except pyperclip.PyperclipException:
+        raise SsoError(
+            "no clipboard available (install xclip/xsel or wl-clipboard) — nothing was copied."
+        ) from None
