@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from rich.cells import cell_len
 from textual import events, on
 from textual.app import App, ComposeResult
 
@@ -98,6 +99,7 @@ async def test_filtering_changes_the_rows_and_the_counts(running):
     assert widget.shown_count == len(expected) and widget.total_count == len(ROWS)
     for line, row_index in zip(lines(widget), expected, strict=False):
         assert_line_shows(line, ROWS[row_index])
+    assert widget.shown_assignments() == [ROWS[i] for i in expected]
     first_match = ROWS[expected[0]]
     assert widget.highlighted == first_match
     widget.set_query("")
@@ -297,3 +299,22 @@ def test_layout_columns_gives_way_from_the_right():
     narrow = layout_columns(50, 30, 20, 40)  # name and role no longer fit: they share
     assert narrow == Columns(27, 0, 18, 0)
     assert layout_columns(2, 30, 20, 40) == Columns(0, 0, 0, 0)
+
+
+async def test_long_and_wide_names_are_cropped_with_an_ellipsis():
+    rows = [
+        Assignment("123456789012", "x" * 80, "e@x", "R" * 50),
+        Assignment("123456789013", "数据平台" * 12, "d@x", "角色"),
+    ]
+    app = ListApp(rows)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        widget = app.query_one(AssignmentList)
+        first, second = (widget.render_line(y) for y in range(2))
+        assert first.cell_length == second.cell_length == SIZE[0]
+        assert "x" * 39 + "…" in first.text  # names are capped at 40 cells
+        assert "R" * 31 + "…" in first.text  # roles at 32
+        assert "…" in second.text and "角色" in second.text
+        assert "123456789013" in second.text  # the columns after a wide name line up
+        id_column = first.text.index("123456789012")
+        assert cell_len(second.text[: second.text.index("123456789013")]) == id_column

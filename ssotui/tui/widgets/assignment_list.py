@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size
@@ -284,6 +285,11 @@ class AssignmentList(ScrollView, can_focus=True):
             return None
         return self._index.rows[self._shown[self._cursor]]
 
+    def shown_assignments(self) -> list[Assignment]:
+        """The rows matching the query, in order (O(shown): for tests and debugging)."""
+        rows = self._index.rows
+        return [rows[i] for i in self._shown]
+
     @property
     def empty_text(self) -> str:
         """The line shown when no row is shown. Set it (e.g. "Loading accounts…") or leave
@@ -310,10 +316,10 @@ class AssignmentList(ScrollView, can_focus=True):
             keep_key = current.key
         self._index = SearchIndex(rows)
         self._natural = Columns(
-            min(NAME_CAP, max([4, *(len(r.account_name) for r in rows)])),
+            min(NAME_CAP, max(map(len, map(attrgetter("account_name"), rows)), default=4)),
             ID_WIDTH,
-            min(ROLE_CAP, max([4, *(len(r.role_name) for r in rows)])),
-            min(EMAIL_CAP, max([0, *(len(r.email) for r in rows)])),
+            min(ROLE_CAP, max(map(len, map(attrgetter("role_name"), rows)), default=4)),
+            min(EMAIL_CAP, max(map(len, map(attrgetter("email"), rows)), default=0)),
         )
         self._columns.clear()
         self._shown = self._index.filter(self._query)
@@ -574,10 +580,23 @@ class AssignmentList(ScrollView, can_focus=True):
             cursor = 0
         self._cursor = cursor
         self._strips.clear()
-        self.virtual_size = Size(0, len(self._shown))
+        self._set_virtual_height(len(self._shown))
         self._scroll_to_cursor()
         self.refresh()
         self._post_highlighted()
+
+    def _set_virtual_height(self, rows: int) -> None:
+        size = Size(0, rows)
+        if size == self.virtual_size:
+            return
+        height = self.styles.height
+        if not self.is_mounted or (height is not None and height.is_auto):
+            self.virtual_size = size  # our height follows the row count: relayout
+            return
+        # With a fixed or fractional height only the scroll range changes, so skip the
+        # screen-wide relayout that the (layout=True) reactive would cause on every keystroke.
+        self.set_reactive(AssignmentList.virtual_size, size)
+        self._scroll_update(size)
 
     def _move_cursor(self, position: int) -> None:
         old = self._cursor
