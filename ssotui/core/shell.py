@@ -1,0 +1,220 @@
+"""Role credentials for a subshell or another program: the environment, the subshell itself,
+``ssotui env`` export scripts and ``credential_process`` output (protocol reference §5.3, §8).
+
+Credentials only ever go into a child's *environment* (or stdout when the user asks for an
+export script), never into argv, where other users could read them with ``ps``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Mapping
+
+from ssotui.core.errors import SsoError
+from ssotui.core.models import Assignment, RoleCredentials
+from ssotui.core.timeutil import format_utc
+
+CREDENTIAL_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
+REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+MARKER_VARS = (
+    "SSOTUI_ACCOUNT_ID",
+    "SSOTUI_ACCOUNT_NAME",
+    "SSOTUI_ROLE_NAME",
+    "SSOTUI_SESSION",
+    "SSOTUI_EXPIRATION",
+)
+EXPORTED_VARS = CREDENTIAL_VARS + REGION_VARS + MARKER_VARS
+# Variables that would confuse SDKs next to our credentials (aws-vault unsets the same).
+REMOVED_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+EXPORT_FORMATS = ("sh", "fish", "powershell", "json")
+
+
+def role_environment(
+    creds: RoleCredentials,
+    assignment: Assignment,
+    *,
+    region: str,
+    session_label: str,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A copy of ``base`` (default: ``os.environ``) with the role's credentials, both region
+    variables and the ``SSOTUI_*`` markers set, and the profile variables removed."""
+    env = dict(os.environ if base is None else base)
+    for name in REMOVED_VARS:
+        env.pop(name, None)
+    expiration = format_utc(creds.expiration)
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+            "AWS_SESSION_TOKEN": creds.session_token,
+            "AWS_CREDENTIAL_EXPIRATION": expiration,
+            "SSOTUI_ACCOUNT_ID": assignment.account_id,
+            "SSOTUI_ACCOUNT_NAME": assignment.account_name,
+            "SSOTUI_ROLE_NAME": assignment.role_name,
+            "SSOTUI_SESSION": session_label,
+            "SSOTUI_EXPIRATION": expiration,
+        }
+    )
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region  # boto3 reads only this one (§8.1)
+    else:
+        for name in REGION_VARS:
+            env.pop(name, None)
+    return env
+
+
+def nesting_warning(base: Mapping[str, str] | None = None) -> str | None:
+    """A sentence when ``base`` (default: ``os.environ``) already carries AWS credentials."""
+    env = os.environ if base is None else base
+    role = env.get("SSOTUI_ROLE_NAME")
+    if role:
+        account = env.get("SSOTUI_ACCOUNT_NAME") or env.get("SSOTUI_ACCOUNT_ID") or "?"
+        return (
+            f"already inside an ssotui shell for {account}/{role} — "
+            "this shell replaces its credentials."
+        )
+    vault = env.get("AWS_VAULT")
+    if vault:
+        return (
+            f"already inside an aws-vault shell for {vault} — this shell replaces its credentials."
+        )
+    if env.get("AWS_ACCESS_KEY_ID"):
+        return "AWS credentials are already set in this environment — this shell replaces them."
+    return None
+
+
+def shell_argv(shell: str | None = None, base: Mapping[str, str] | None = None) -> list[str]:
+    """The command line of the subshell: ``shell`` (split like a shell would), else
+    ``$SHELL``, else ``/bin/sh``."""
+    import shlex
+
+    if shell and shell.strip():
+        try:
+            parts = shlex.split(shell)
+        except ValueError:
+            parts = [shell.strip()]
+        if parts:
+            return parts
+    env = os.environ if base is None else base
+    login_shell = (env.get("SHELL") or "").strip()
+    return [login_shell] if login_shell else ["/bin/sh"]
+
+
+def _ignore(signum, frame) -> None:
+    pass
+
+
+def run(argv: list[str], env: dict[str, str]) -> int:
+    """Run ``argv`` with ``env`` on our terminal and wait; return its exit code (128 + N when
+    killed by signal N). While it runs (main thread only) SIGINT and SIGQUIT do nothing in
+    this process, as with ``system()``, so that Ctrl-C reaches the child and not us. (A no-op
+    handler rather than SIG_IGN: ignored signals would stay ignored in the child.)"""
+    if not argv:
+        raise SsoError("cannot run an empty command.")
+    on_main = threading.current_thread() is threading.main_thread()
+    saved = {}
+    if on_main:
+        for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)):
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _ignore)
+    try:
+        try:
+            child = subprocess.Popen(argv, env=env, restore_signals=True)
+        except FileNotFoundError:
+            raise SsoError(f"cannot run {argv[0]}: not found.") from None
+        except PermissionError:
+            raise SsoError(f"cannot run {argv[0]}: permission denied.") from None
+        except OSError as exc:
+            raise SsoError(f"cannot run {argv[0]}: {exc.strerror or exc}.") from None
+        code = child.wait()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code
+
+
+# -- export scripts -----------------------------------------------------------------------------
+
+
+def _exported(
+    source: Mapping[str, str] | RoleCredentials,
+    region: str | None,
+    assignment: Assignment | None,
+    session_label: str,
+) -> dict[str, str]:
+    if isinstance(source, RoleCredentials):
+        assignment = assignment or Assignment(
+            source.account_id, source.account_id, "", source.role_name
+        )
+        source = role_environment(
+            source, assignment, region=region or "", session_label=session_label, base={}
+        )
+    return {name: str(source[name]) for name in EXPORTED_VARS if source.get(name) is not None}
+
+
+def _sh_quote(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _pwsh_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def export_script(
+    source: Mapping[str, str] | RoleCredentials,
+    fmt: str = "sh",
+    *,
+    region: str | None = None,
+    assignment: Assignment | None = None,
+    session_label: str = "",
+) -> str:
+    """Text for ``eval "$(ssotui env …)"`` and friends.
+
+    ``source`` is an environment from :func:`role_environment` (only the credential, region
+    and ``SSOTUI_*`` variables are taken from it) or bare RoleCredentials (then ``region``,
+    ``assignment`` and ``session_label`` fill in the rest). ``fmt`` is ``sh`` (bash, zsh, …),
+    ``fish``, ``powershell`` or ``json``. The shell formats also unset the profile variables.
+    """
+    values = _exported(source, region, assignment, session_label)
+    if fmt == "json":
+        return json.dumps(values, indent=2) + "\n"
+    if fmt == "sh":
+        lines = [f"unset {' '.join(REMOVED_VARS)}"]
+        lines += [f"export {k}={_sh_quote(v)}" for k, v in values.items()]
+    elif fmt == "fish":
+        lines = [f"set -e {name}" for name in REMOVED_VARS]
+        lines += [f"set -gx {k} {_fish_quote(v)}" for k, v in values.items()]
+    elif fmt in ("powershell", "pwsh"):
+        lines = [f"Remove-Item Env:{name} -ErrorAction SilentlyContinue" for name in REMOVED_VARS]
+        lines += [f"$Env:{k} = {_pwsh_quote(v)}" for k, v in values.items()]
+    else:
+        raise SsoError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}.")
+    return "\n".join(lines) + "\n"
+
+
+def credential_process_json(creds: RoleCredentials) -> str:
+    """The ``credential_process`` answer botocore's ProcessProvider expects (§5.3)."""
+    return json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": format_utc(creds.expiration),
+        }
+    )
