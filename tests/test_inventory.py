@@ -203,6 +203,21 @@ def test_prioritize_from_another_thread_while_loading(make_emulator):
     assert roles_order(recorder).index(target) < 12
 
 
+def test_prioritize_from_the_accounts_listed_callback(make_emulator):
+    """The UI highlights an account the moment it appears: that request must not be lost."""
+    emu = make_emulator(accounts=150, seed=4)
+    target = emu.org.accounts[50].account_id
+
+    def on_event(event):
+        if isinstance(event, AccountsListed) and event.total_so_far == 100:
+            loader.prioritize(target)
+
+    recorder = Recorder(on_event)
+    loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, workers=1)
+    loader.load(recorder)
+    assert roles_order(recorder)[0] == target
+
+
 def test_one_refresh_when_the_token_expires_before_the_load(make_emulator):
     emu = make_emulator(accounts=30, seed=2)
     tokens = Tokens(emu)

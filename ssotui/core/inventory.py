@@ -165,7 +165,8 @@ class InventoryLoader:
         }
 
         self._accounts: list[Account] = []
-        self._seen: set[str] = set()
+        self._seen: set[str] = set()  # listed ids (written only by the listing thread)
+        self._taken: set[str] = set()  # ids a worker has started on (under _lock)
         self._roles: dict[str, tuple[str, ...]] = {}
         self._pending: OrderedDict[str, Account] = OrderedDict()
         self._wanted: list[str] = []  # prioritized ids, most recent last
@@ -202,7 +203,7 @@ class InventoryLoader:
         with self._cond:
             if account_id in self._roles:
                 return
-            if account_id in self._seen and account_id not in self._pending:
+            if account_id in self._taken:
                 return  # in flight
             if account_id in self._wanted:
                 self._wanted.remove(account_id)
@@ -287,7 +288,7 @@ class InventoryLoader:
                     str(item.get("emailAddress") or ""),
                 )
                 new.append(account)
-                self._seen.add(account_id)  # only this thread adds; readers take the lock
+                self._seen.add(account_id)
             if new:
                 with self._emit_lock:
                     with self._lock:
@@ -327,7 +328,7 @@ class InventoryLoader:
             if account_id in self._pending:
                 del self._wanted[index]
                 return self._pending.pop(account_id)
-            if account_id in self._seen:  # listed and already taken
+            if account_id in self._taken:
                 del self._wanted[index]
         return self._pending.popitem(last=False)[1]
 
@@ -339,6 +340,7 @@ class InventoryLoader:
                         return
                     if self._pending:
                         account = self._take()
+                        self._taken.add(account.account_id)
                         self._active += 1
                         break
                     if self._listing_done:
