@@ -321,9 +321,27 @@ def test_custom_browser_failures(recorder_script, monkeypatch):
 
 
 def test_open_in_browser_without_any_browser(monkeypatch):
-    monkeypatch.setattr(webbrowser, "open", lambda url: False)
-    with pytest.raises(SsoError, match="could not open a browser"):
+    def none_found(using=None):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", none_found)
+    with pytest.raises(SsoError, match="could not open a browser: none was found"):
         console.open_in_browser("https://example.com")
+
+
+def test_a_text_browser_is_not_started_in_our_terminal(monkeypatch):
+    started = []
+
+    class Lynx(webbrowser.GenericBrowser):
+        def open(self, url, new=0, autoraise=True):
+            started.append(url)
+            return True
+
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: Lynx("lynx"))
+    with pytest.raises(SsoError, match="text-mode browser lynx"):
+        console.open_in_browser("https://example.com")
+    assert started == []
 
 
 def test_copy_to_clipboard(monkeypatch):

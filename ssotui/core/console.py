@@ -23,6 +23,8 @@ Partition = Literal["aws", "aws-cn", "aws-us-gov"]
 SIGNIN_TIMEOUT = 10.0  # seconds for getSigninToken
 BROWSER_GRACE = 0.3  # seconds we wait to see whether a custom browser command fails at once
 DEFAULT_REGION = "us-east-1"
+# Browsers webbrowser may pick on a machine without a display; they run in our terminal.
+_TEXT_BROWSERS = frozenset({"www-browser", "links", "links2", "elinks", "lynx", "w3m"})
 
 # Console pages by short name: short name -> path below the console host.
 SERVICES: dict[str, str] = {
@@ -347,8 +349,23 @@ def open_in_browser(url: str, command: str | None = None) -> None:
     import webbrowser
 
     try:
-        opened = webbrowser.open(url)
-    except webbrowser.Error as exc:
+        controller = webbrowser.get()
+    except webbrowser.Error:
+        controller = None
+    if controller is None:
+        raise SsoError(
+            "could not open a browser: none was found (set BROWSER or a browser command)."
+        )
+    name = os.path.basename(str(getattr(controller, "name", "")))
+    if name in _TEXT_BROWSERS and not os.environ.get("BROWSER"):
+        # A text browser would take over the terminal the TUI is drawing on.
+        raise SsoError(
+            f"could not open a browser: only the text-mode browser {name} was found "
+            "(set BROWSER or a browser command, or copy the URL)."
+        )
+    try:
+        opened = controller.open(url)
+    except (webbrowser.Error, OSError) as exc:
         raise SsoError(f"could not open a browser: {exc}.") from None
     if not opened:
         raise SsoError(
