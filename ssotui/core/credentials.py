@@ -85,7 +85,8 @@ class CredentialBroker:
     def _fetch(self, account_id: str, role_name: str) -> RoleCredentials:
         from ssotui.core import clients
 
-        client = clients.client("sso", self.region)
+        with clients.translated("preparing the portal client"):
+            client = clients.client("sso", self.region)
         doing = f"getting credentials for {role_name} in account {account_id}"
         token = self._access_token()
         refreshed = False

@@ -482,7 +482,8 @@ class InventoryLoader:
         if self._client is None:
             from ssotui.core import clients
 
-            self._client = clients.client("sso", self.region, max_attempts=1)
+            with clients.translated("preparing the portal client"):
+                self._client = clients.client("sso", self.region, max_attempts=1)
         return self._client
 
     def _emit(self, event: InventoryEvent) -> None:
