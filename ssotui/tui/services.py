@@ -130,6 +130,9 @@ def tmux_new_window(name: str, argv: Sequence[str], env: Mapping[str, str]) -> N
             text=True,
             check=False,
         )
+    except OSError as error:
+        _unlink(script)
+        raise SsoError(f"cannot run tmux: {error.strerror or error}.") from None
     except BaseException:
         _unlink(script)
         raise

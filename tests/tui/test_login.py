@@ -37,7 +37,9 @@ async def test_login_screen_then_approval_streams_the_picker(emulator, sso_sessi
         assert emulator.approve(code)
         await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
         picker = app.screen
-        await wait_for(pilot, lambda: not picker.state.loading, what="the inventory")
+        await wait_for(
+            pilot, lambda: picker.loader and not picker.state.loading, what="the inventory"
+        )
         assert picker.rows.total_count == row_count(emulator)
         assert picker.progress == f"{row_count(emulator)} roles in 12 accounts"
         assert picker.signed_in and "token expires in" in label_text(picker, "#token")
@@ -109,7 +111,9 @@ async def test_expired_session_goes_to_login_and_back_to_the_same_row(emulator, 
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
         picker = app.screen
-        await wait_for(pilot, lambda: not picker.state.loading, what="the inventory")
+        await wait_for(
+            pilot, lambda: picker.loader and not picker.state.loading, what="the inventory"
+        )
         await pilot.press("slash", *"security-audit")
         await wait_for(pilot, lambda: picker.rows.shown_count == 2)
         await pilot.press("down")

@@ -32,7 +32,9 @@ async def open_picker(pilot, app, *, loaded: bool = True) -> PickerScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
     picker = app.screen
     if loaded:
-        await wait_for(pilot, lambda: not picker.state.loading, what="the inventory")
+        await wait_for(
+            pilot, lambda: picker.loader and not picker.state.loading, what="the inventory"
+        )
     return picker
 
 

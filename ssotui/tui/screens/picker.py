@@ -206,7 +206,9 @@ class PickerScreen(RoleActionScreen):
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
             self.call_after_refresh(self._require_login, self.start_loading)
         else:
-            self.start_loading()
+            # After the first paint: importing boto3 in the worker thread holds the GIL for
+            # a moment, and the cached rows should be on screen before that.
+            self.call_after_refresh(self.start_loading)
 
     def on_unmount(self) -> None:
         if self.loader is not None:
@@ -394,7 +396,11 @@ class PickerScreen(RoleActionScreen):
             if not worker.is_cancelled:
                 self.post_message(InventoryProgress(event))
 
-        inventory = self.client.load_inventory(on_event, loader=loader)
+        inventory = loader.load(on_event)
+        if inventory.complete:
+            # Only a complete load replaces the cache: quitting (which cancels the loader)
+            # must not overwrite a good cache with the few accounts that had arrived.
+            self.client.cache.save(self.session, inventory)
         if not worker.is_cancelled:
             self.post_message(InventoryLoaded(inventory))
 
