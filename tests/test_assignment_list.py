@@ -8,6 +8,7 @@ import pytest
 from rich.cells import cell_len
 from textual import events, on
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from ssotui.core.models import Assignment
 from ssotui.tui.search import SearchIndex
@@ -318,3 +319,33 @@ async def test_long_and_wide_names_are_cropped_with_an_ellipsis():
         assert "123456789013" in second.text  # the columns after a wide name line up
         id_column = first.text.index("123456789012")
         assert cell_len(second.text[: second.text.index("123456789013")]) == id_column
+
+
+async def test_the_fast_render_path_draws_what_textuals_styles_cache_draws(running, monkeypatch):
+    app, pilot, widget = running
+    widget.set_query("prod")
+    widget.set_marks({ROWS[0].key}, set())
+    await pilot.pause()
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    fast = widget.render_lines(region)
+    monkeypatch.setattr(AssignmentList, "_is_plain_box", lambda self: False)
+    widget._styles_cache.clear()
+    slow = widget.render_lines(region)
+    assert [list(strip) for strip in fast] == [list(strip) for strip in slow]
+    cropped = widget.render_lines(Region(5, 2, 30, 3))
+    assert [strip.text for strip in cropped] == [strip.text[5:35] for strip in slow[2:5]]
+
+
+class BorderedApp(ListApp):
+    CSS = "AssignmentList { border: round red; padding: 0 1; }"
+
+
+async def test_css_borders_and_padding_still_apply():
+    app = BorderedApp(ROWS[:50])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        widget = app.query_one(AssignmentList)
+        assert not widget._is_plain_box()
+        full = widget.render_lines(Region(0, 0, SIZE[0], SIZE[1]))
+        assert full[0].text.startswith("╭") and full[-1].text.startswith("╰")
+        assert full[1].text.startswith("│ ") and ROWS[0].account_name in full[1].text
