@@ -349,3 +349,26 @@ async def test_css_borders_and_padding_still_apply():
         full = widget.render_lines(Region(0, 0, SIZE[0], SIZE[1]))
         assert full[0].text.startswith("╭") and full[-1].text.startswith("╰")
         assert full[1].text.startswith("│ ") and ROWS[0].account_name in full[1].text
+
+
+async def test_tiny_and_resized_widgets_render_full_width_lines(running):
+    app, pilot, widget = running
+    for width in (1, 2, 10, 30, 60):
+        await pilot.resize_terminal(width, 10)
+        await pilot.pause()
+        for y in range(widget.size.height):
+            assert widget.render_line(y).cell_length == widget.size.width
+    await pilot.resize_terminal(*SIZE)
+    await pilot.pause()
+    widget.focus()
+    await pilot.press("end")
+    assert_line_shows(lines(widget)[-1], ROWS[-1])
+
+
+async def test_highlight_key_scrolls_the_row_back_into_view(running):
+    app, pilot, widget = running
+    widget.scroll_to(y=500, animate=False)
+    await pilot.pause()
+    assert widget.highlight_key(ROWS[0].key)  # already highlighted, but off screen
+    await pilot.pause()
+    assert widget.scroll_offset.y == 0

@@ -466,9 +466,13 @@ class AssignmentList(ScrollView, can_focus=True):
             bar = _THUMB if frame.thumb[0] <= y < frame.thumb[1] else _TRACK
         position = frame.scroll_y + y
         shown = self._shown
-        if position >= len(shown):
+        if position >= len(shown):  # below the last row: blank, or the empty-state message
             text = self.empty_text if (y == 0 and not shown) else ""
-            return self._render_text_line(text, width, normal)
+            key: tuple = (text, width, frame.style_key)
+            strip = self._strips.get(key)
+            if strip is None:
+                strip = self._strips[key] = self._render_text_line(text, width, normal)
+            return strip
         row = shown[position]
         is_cursor = position == self._cursor
         key = (row, self._query, width, is_cursor, bar, frame.style_key)
@@ -624,6 +628,7 @@ class AssignmentList(ScrollView, can_focus=True):
     def _move_cursor(self, position: int) -> None:
         old = self._cursor
         if position == old:
+            self._scroll_to_cursor()  # it may have been scrolled away with the wheel
             return
         self._cursor = position
         if old is not None:
@@ -742,11 +747,13 @@ def _finish_line(
     segments: list[Segment], used: int, width: int, styles: _Styles, bar: int
 ) -> Strip:
     """Pad (or crop) the content to ``width`` minus the scrollbar, then add the bar cell."""
+    if width <= SCROLLBAR_WIDTH:
+        return Strip.blank(max(width, 0), styles.plain)
     content_width = width - SCROLLBAR_WIDTH
     if used < content_width:
         _push(segments, " " * (content_width - used), styles.plain)
     elif used > content_width:
-        segments = list(Strip(segments, used).crop(0, max(content_width, 0)))
+        segments = list(Strip(segments, used).crop(0, content_width))
     if bar == _THUMB:
         segments.append(Segment(" " * SCROLLBAR_WIDTH, styles.thumb))
     elif bar == _TRACK:
