@@ -304,11 +304,6 @@ class PickerScreen(RoleActionScreen):
         self.rows.set_query(event.value)
         self._update_count()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_default_action()
-
     def on_key(self, event: events.Key) -> None:
         """A printable key on the list that is not bound starts the filter with it."""
         if self.focused is not self.rows or not event.is_printable or not event.character:
@@ -368,6 +363,8 @@ class PickerScreen(RoleActionScreen):
                 return bool(self.services.environ.get("TMUX"))
         if action == "clear_filter":
             return bool(self.rows.query)
+        if action == "focus_filter":
+            return self.focused is not self.filter
         return True
 
     # -- actions ----------------------------------------------------------------------------

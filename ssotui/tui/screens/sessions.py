@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -15,16 +14,6 @@ from ssotui.core.models import SsoSession
 
 
 class SessionChooser(Screen[SsoSession]):
-    BINDINGS = [
-        Binding(
-            "enter",
-            "choose",
-            "Open",
-            id="sessions.choose",
-            tooltip="Sign in to the highlighted session",
-        ),
-    ]
-
     def __init__(self, sessions: list[SsoSession], config_path: str = "") -> None:
         super().__init__()
         self.sessions = sessions
@@ -38,13 +27,16 @@ class SessionChooser(Screen[SsoSession]):
                 id="sessions-subtitle",
             )
             yield OptionList(*self._options(), id="sessions-list")
+            yield Label(
+                Content.styled("↑/↓ to choose, Enter to sign in", "dim"), id="sessions-hint"
+            )
         yield Footer()
 
     def _options(self) -> list[Option]:
-        width = max((len(s.label) for s in self.sessions if s.name), default=10)
+        names = [session.name or "(legacy profile)" for session in self.sessions]
+        width = max(map(len, names), default=10)
         options = []
-        for index, session in enumerate(self.sessions):
-            name = session.name or "(legacy profile)"
+        for index, (session, name) in enumerate(zip(self.sessions, names, strict=True)):
             options.append(
                 Option(
                     Content.assemble(
@@ -59,11 +51,6 @@ class SessionChooser(Screen[SsoSession]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-
-    def action_choose(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self.dismiss(self.sessions[options.highlighted])
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -17,6 +17,13 @@ class FilterInput(Input):
         Binding("pagedown", "screen.list_page(1)", "Page down", show=False, id="filter.page_down"),
         Binding("pageup", "screen.list_page(-1)", "Page up", show=False, id="filter.page_up"),
         Binding(
+            "enter",
+            "screen.default_action",
+            "Choose",
+            id="filter.choose",
+            tooltip="Run the default action (enter_action) on the highlighted row",
+        ),
+        Binding(
             "ctrl+o",
             "screen.open_console",
             "Console",

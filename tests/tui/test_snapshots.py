@@ -1,0 +1,152 @@
+"""SVG snapshots of every screen (``pytest tests/tui --snapshot-update`` after looking at
+``snapshot_report.html``). Deterministic: the emulator's org comes from a fixed seed, the
+clock is fixed through ``Services``, input cursors do not blink, the device code is fixed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ssotui.core import timeutil
+from ssotui.core.config import load_config
+from ssotui.core.settings import Settings
+
+from .conftest import FIXED_NOW, make_app, set_org_account, sign_in, wait_for
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def signed_in(emulator, sso_session, fakes):
+    """Logged in; the clock reads 42m 10s before the token expires."""
+    expires = timeutil.utcnow().replace(microsecond=0) + timedelta(hours=1)
+    sign_in(emulator, sso_session, expires_at=expires)
+    fakes.clock = lambda: expires - timedelta(minutes=42, seconds=10)
+    return sso_session
+
+
+async def loaded(pilot):
+    picker = pilot.app.screen
+    await wait_for(pilot, lambda: getattr(picker, "loader", None) and not picker.state.loading)
+    await pilot.pause()
+    return picker
+
+
+def test_login_screen(snap_compare, emulator, sso_session, fakes):
+    """The device login: big user code, approval page, countdown, polling status."""
+    fakes.clock = lambda: FIXED_NOW
+    app = make_app(sso_session, fakes)
+
+    async def run_before(pilot):
+        from ssotui.tui.screens.login import LoginScreen
+
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LoginScreen))
+        login = pilot.app.screen
+        await wait_for(pilot, lambda: login.authorization is not None)
+        # Stop polling (a "slow down" from the emulator would change the status line) and
+        # show a fixed code and URL (the emulator's change every run).
+        login.workers.cancel_group(login, "login")
+        authorization = login.authorization
+        authorization.user_code = "WXKD-PQRT"
+        authorization.verification_uri = "https://device.sso.us-east-1.amazonaws.com/"
+        authorization.expires_at = FIXED_NOW + timedelta(minutes=9, seconds=30)
+        login.authorization = None
+        login.authorization = authorization
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_picker(snap_compare, emulator, signed_in, fakes):
+    """Every row of the emulator's 12-account org, the details of the first, the footer."""
+    app = make_app(signed_in, fakes)
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_filtered_picker(snap_compare, emulator, signed_in, fakes):
+    """`prod pay`: matched characters highlighted, 4/29 in the count."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("slash", *"prod pay")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_details_of_a_favorite(snap_compare, emulator, signed_in, fakes):
+    """A pinned row moves to the top with a star, the highlight stays on it."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("slash", *"payments-prod", "down", "down", "escape", "escape", "f")
+        pilot.app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help(snap_compare, emulator, signed_in, fakes):
+    """`?`: the keys of the picker, generated from its bindings."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_action_menu(snap_compare, emulator, signed_in, fakes):
+    """Enter on a row: the action menu."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("down", "enter")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_session_chooser(snap_compare, fakes, home):
+    """Several sessions configured and none chosen."""
+    (home / ".aws").mkdir()
+    (home / ".aws" / "config").write_text(
+        "[sso-session work]\nsso_start_url = https://work.awsapps.com/start\n"
+        "sso_region = eu-west-1\n\n"
+        "[sso-session lab]\nsso_start_url = https://d-9067000000.awsapps.com/start\n"
+        "sso_region = us-east-1\n\n"
+        "[profile old]\nsso_start_url = https://legacy.awsapps.com/start\n"
+        "sso_region = ap-southeast-2\n"
+    )
+    config = load_config()
+    config.path = config.path.relative_to(home).as_posix()  # the same on every machine
+    app = make_app(None, fakes, aws_config=config)
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_first_run_form_with_errors(snap_compare, fakes, home):
+    """No session configured: the form, with inline errors for a bad URL and region."""
+    config = load_config()
+    config.path = config.path.relative_to(home)
+    app = make_app(None, fakes, aws_config=config)
+    assert snap_compare(
+        app, terminal_size=SIZE, press=[*"http://x", "enter", *"mars-1", "enter", "ctrl+s"]
+    )
+
+
+def test_role_not_assigned_notification(snap_compare, emulator, signed_in, fakes):
+    """An error is a notification in one sentence, never a traceback."""
+    app = make_app(signed_in, fakes, Settings(enter_action="console"))
+
+    async def run_before(pilot):
+        picker = await loaded(pilot)
+        account = emulator.org.find("payments-prod")
+        set_org_account(emulator, account.account_id, account.name, ("AdministratorAccess",))
+        await pilot.press("slash", *"payments-prod support", "enter")
+        await wait_for(pilot, lambda: pilot.app.screen.query("Toast"), what="the notification")
+        assert picker.highlighted.role_name == "SupportUser"
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
