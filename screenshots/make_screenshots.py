@@ -11,12 +11,11 @@ or console URL is displayed by the app.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,7 +26,7 @@ START_URL = "https://d-9067000000.awsapps.com/start"
 # What the login screen shows instead of the emulator's random code and loopback URL.
 SHOWN_CODE = "WXKD-PQRT"
 SHOWN_URL = "https://device.sso.us-east-1.amazonaws.com/"
-NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
 def isolate(home: Path) -> None:
