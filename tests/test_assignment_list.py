@@ -372,3 +372,17 @@ async def test_highlight_key_scrolls_the_row_back_into_view(running):
     assert widget.highlight_key(ROWS[0].key)  # already highlighted, but off screen
     await pilot.pause()
     assert widget.scroll_offset.y == 0
+
+
+async def test_backspace_reuses_the_rendered_rows(running):
+    app, pilot, widget = running
+    widget.set_query("prod pay")
+    await pilot.pause()
+    before = [widget.render_line(y) for y in range(1, 5)]
+    widget.set_query("prod pa")
+    await pilot.pause()
+    assert [widget.render_line(y) for y in range(1, 5)] != before  # other highlights
+    widget.set_query("prod pay ")  # the same terms again: the same strips, not re-rendered
+    await pilot.pause()
+    after = [widget.render_line(y) for y in range(1, 5)]
+    assert all(a is b for a, b in zip(before, after, strict=True))

@@ -32,7 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ssotui.core.models import Assignment
-from ssotui.tui.search import SearchIndex
+from ssotui.tui.search import SearchIndex, parse_query
 
 __all__ = ["AssignmentList", "Columns", "layout_columns"]
 
@@ -103,6 +103,7 @@ class _Frame(NamedTuple):
     width: int
     scroll_y: int
     thumb: tuple[int, int] | None  # viewport lines [start, end) drawn as the thumb
+    terms: tuple[str, ...]  # the parsed query
     style_key: tuple
     normal: _Styles
     cursor: _Styles
@@ -249,7 +250,7 @@ class AssignmentList(ScrollView, can_focus=True):
         self._recents: frozenset[Key] = frozenset()
         self._natural = Columns(NAME_CAP, ID_WIDTH, ROLE_CAP, EMAIL_CAP)
         self._columns: dict[int, Columns] = {}
-        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self._style_generation = 0
         self._style_table: tuple[tuple, _Styles, _Styles] | None = None
         self._frame: _Frame | None = None
@@ -326,6 +327,7 @@ class AssignmentList(ScrollView, can_focus=True):
         cursor = None
         if keep_key is not None and (row := self._index.find(keep_key)) is not None:
             cursor = self._position_of(row)
+        self._strips.clear()  # row indices mean other rows now
         self._after_change(cursor)
 
     def set_query(self, query: str) -> None:
@@ -475,7 +477,8 @@ class AssignmentList(ScrollView, can_focus=True):
             return strip
         row = shown[position]
         is_cursor = position == self._cursor
-        key = (row, self._query, width, is_cursor, bar, frame.style_key)
+        # Keyed by the parsed terms, not cleared per query: backspace reuses the strips.
+        key = (row, frame.terms, width, is_cursor, bar, frame.style_key)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(row, width, frame.cursor if is_cursor else normal, bar)
@@ -485,7 +488,8 @@ class AssignmentList(ScrollView, can_focus=True):
     def _make_frame(self) -> _Frame:
         style_key, normal, cursor = self._styles()
         width = self.scrollable_content_region.width
-        return _Frame(width, self.scroll_offset.y, self._thumb(), style_key, normal, cursor)
+        terms = parse_query(self._query)
+        return _Frame(width, self.scroll_offset.y, self._thumb(), terms, style_key, normal, cursor)
 
     def _thumb(self) -> tuple[int, int] | None:
         """Viewport lines [start, end) of the scrollbar thumb, or None when all rows fit."""
@@ -606,7 +610,6 @@ class AssignmentList(ScrollView, can_focus=True):
         if cursor is None and self._shown:
             cursor = 0
         self._cursor = cursor
-        self._strips.clear()
         self._set_virtual_height(len(self._shown))
         self._scroll_to_cursor()
         self.refresh()
