@@ -28,6 +28,13 @@ class SsoTuiApp(App[None]):
             id="app.help",
             tooltip="Show every key of this screen",
         ),
+        Binding(
+            "f1",
+            "help",
+            "Help",
+            id="app.help_f1",
+            tooltip="Show every key of this screen (also while typing in a field)",
+        ),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ssotui"),
     ]
 

@@ -66,6 +66,7 @@ class ActionDone(Message):
 
     message: str
     key: tuple[str, str] | None = None
+    severity: str = "information"
 
 
 @dataclass

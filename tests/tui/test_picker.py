@@ -6,6 +6,8 @@ import contextlib
 import json
 import urllib.request
 
+from textual import events
+
 from ssotui.core import timeutil
 from ssotui.core.inventory import InventoryLoader
 from ssotui.core.models import Account
@@ -97,7 +99,7 @@ async def test_offline_with_a_cache_shows_the_rows_and_a_banner(emulator, sso_se
             "Offline: the access portal cannot be reached. Showing the list cached just now."
         )
         # Acting on a row while offline is a notification, not a crash.
-        await pilot.press("o")
+        await pilot.press("escape", "o")
         await wait_for(pilot, lambda: notifications(messages), what="a notification")
         assert notifications(messages)[0].startswith("Cannot reach 127.0.0.1")
         assert app.screen is picker and fakes.opened == []
@@ -156,7 +158,7 @@ async def test_filter_prod_pay(emulator, sso_session, fakes):
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("slash", *"prod pay")
+        await pilot.press(*"prod pay")
         # Every term matches some field: payments-prod's rows, and sandbox-playground, whose
         # e-mail aws+sandbox-PlAYground holds "pay" and sandbox-PlaygROunD "prod" (fuzzy).
         assert shown_rows(picker) == [
@@ -176,20 +178,43 @@ async def test_filter_prod_pay(emulator, sso_session, fakes):
         assert picker.filter.value == "" and picker.rows.shown_count == row_count(emulator)
 
 
-async def test_typing_on_the_list_starts_the_filter(emulator, sso_session, fakes):
+async def test_the_filter_has_focus_at_start_and_typing_on_the_list_starts_it(
+    emulator, sso_session, fakes
+):
     sign_in(emulator, sso_session)
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
-        assert app.focused is picker.rows
-        await pilot.press(*"log")  # no key is bound to l, o is typed once the filter has focus
+        assert app.focused is picker.filter
+        await pilot.press(*"sandbox")  # s is a key on the list, but here it is text
+        assert shown_rows(picker) == [("sandbox-playground", "PowerUserAccess")]
+        assert fakes.processes == []
+        await pilot.press("escape", "escape")
+        assert app.focused is picker.rows and picker.filter.value == ""
+        await pilot.press(*"log")  # no key is bound to l; o is typed once the filter has focus
         assert app.focused is picker.filter
         assert picker.filter.value == "log"
         assert shown_rows(picker) == [("log-archive", "ReadOnlyAccess")]
 
 
+async def test_keys_that_reach_the_list_after_the_switch_are_text(emulator, sso_session, fakes):
+    """A fast typist's burst: the terminal delivers "lp" before the filter has the focus."""
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await open_picker(pilot, app)
+        await pilot.press("escape")
+        picker.rows.post_message(events.Key("l", "l"))
+        picker.rows.post_message(events.Key("p", "p"))  # p (portal link) is bound on the list
+        await pilot.pause(0.2)
+        assert picker.filter.value == "lp"
+        assert fakes.copied == []
+
+
 async def select(pilot, picker, query: str, role: str | None = None):
-    await pilot.press("slash", *query)
+    if pilot.app.focused is not picker.filter:
+        await pilot.press("slash")
+    await pilot.press(*query)
     if role is not None:
         while picker.highlighted.role_name != role:
             await pilot.press("down")
@@ -244,7 +269,7 @@ async def test_s_runs_a_subshell_and_the_picker_comes_back_as_it_was(emulator, s
     async with app.run_test(size=(120, 40)) as pilot:
         app.suspend = contextlib.nullcontext
         picker = await open_picker(pilot, app)
-        await pilot.press("slash", *"prod pay", "down")
+        await pilot.press(*"prod pay", "down")
         target = picker.highlighted
         await pilot.press("ctrl+s")  # from the filter
         await wait_for(pilot, lambda: fakes.processes, what="the subshell")
@@ -287,7 +312,7 @@ async def test_S_is_hidden_outside_tmux(emulator, sso_session, fakes):
         picker = await open_picker(pilot, app)
         assert picker.check_action("tmux_shell", ()) is False
         assert picker.check_action("shell", ()) is True
-        await pilot.press("S")
+        await pilot.press("escape", "S")
         await pilot.pause(0.2)
         assert fakes.tmux == []
 
@@ -299,7 +324,7 @@ async def test_f_pins_a_favorite_first_keeps_the_highlight_and_persists(
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("end")
+        await pilot.press("escape", "end")
         target = picker.highlighted
         assert shown_rows(picker)[0] != (target.account_name, target.role_name)
         await pilot.press("f")
@@ -313,7 +338,7 @@ async def test_f_pins_a_favorite_first_keeps_the_highlight_and_persists(
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         assert shown_rows(picker)[0] == (target.account_name, target.role_name)
-        await pilot.press("home", "f")
+        await pilot.press("escape", "home", "f")
         assert PickStore(fakes.picks_path).load("test").favorites == ()
 
 
@@ -326,7 +351,7 @@ async def test_r_refreshes_and_reports_what_changed(emulator, sso_session, fakes
         set_org_account(
             emulator, account.account_id, account.name, (*account.roles, "DeveloperAccess")
         )
-        await pilot.press("r")
+        await pilot.press("escape", "r")
         await wait_for(pilot, lambda: not picker.state.loading, what="the refresh")
         await wait_for(pilot, lambda: "updated" in picker.progress)
         assert picker.progress.startswith("updated: +1 −0")
@@ -338,7 +363,7 @@ async def test_help_is_generated_from_the_bindings(emulator, sso_session, fakes)
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_picker(pilot, app)
-        await pilot.press("question_mark")
+        await pilot.press("escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-text").render())
         for line in ("o", "Console"), ("^o", "Console"), ("?", "Help"), ("q", "Quit"):
@@ -352,7 +377,9 @@ async def test_q_quits(emulator, sso_session, fakes):
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_picker(pilot, app)
-        await pilot.press("q")
+        await pilot.press("q")  # typed into the filter
+        assert app.is_running
+        await pilot.press("escape", "escape", "q")
         await pilot.pause()
         assert not app.is_running
 
@@ -380,7 +407,7 @@ async def test_enter_action_setting_runs_one_action_directly(emulator, sso_sessi
     app = make_app(sso_session, fakes, Settings(enter_action="console"))
     async with app.run_test(size=(120, 40)) as pilot:
         await open_picker(pilot, app)
-        await pilot.press("slash", *"sandbox", "enter")  # Enter in the filter too
+        await pilot.press(*"sandbox", "enter")  # Enter in the filter too
         await wait_for(pilot, lambda: fakes.opened, what="the console")
 
 
@@ -436,7 +463,7 @@ async def test_account_names_are_data_not_markup(emulator, sso_session, fakes):
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("slash", *"acme", "escape")
+        await pilot.press(*"acme", "escape")
         details = str(picker.query_one("#details").render())
         assert "acme [bold]x[/bold] $var" in details and "[red]Admin" in details
         await pilot.press("f")
@@ -452,7 +479,7 @@ async def test_a_keymap_in_the_settings_file_rebinds_a_key(emulator, sso_session
     app = make_app(sso_session, fakes, load_settings(path))
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("o")  # no longer bound: it starts the filter
+        await pilot.press("escape", "o")  # no longer bound: it starts the filter
         assert picker.filter.value == "o"
         await pilot.press("escape", "escape", "x")
         await wait_for(pilot, lambda: fakes.opened, what="the console via x")

@@ -59,7 +59,7 @@ def test_login_screen(snap_compare, emulator, sso_session, fakes):
 
 
 def test_picker(snap_compare, emulator, signed_in, fakes):
-    """Every row of the emulator's 12-account org, the details of the first, the footer."""
+    """At start: every row of the emulator's 12-account org, the filter has the focus."""
     app = make_app(signed_in, fakes)
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
 
@@ -70,7 +70,7 @@ def test_filtered_picker(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press("slash", *"prod pay")
+        await pilot.press(*"prod pay")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -81,7 +81,7 @@ def test_details_of_a_favorite(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press("slash", *"payments-prod", "down", "down", "escape", "escape", "f")
+        await pilot.press(*"payments-prod", "down", "down", "escape", "escape", "f")
         pilot.app.clear_notifications()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -93,7 +93,7 @@ def test_help(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press("question_mark")
+        await pilot.press("escape", "question_mark")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -104,7 +104,7 @@ def test_action_menu(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press("down", "enter")
+        await pilot.press("escape", "down", "enter")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -144,7 +144,7 @@ def test_role_not_assigned_notification(snap_compare, emulator, signed_in, fakes
         picker = await loaded(pilot)
         account = emulator.org.find("payments-prod")
         set_org_account(emulator, account.account_id, account.name, ("AdministratorAccess",))
-        await pilot.press("slash", *"payments-prod support", "enter")
+        await pilot.press(*"payments-prod support", "enter")
         await wait_for(pilot, lambda: pilot.app.screen.query("Toast"), what="the notification")
         assert picker.highlighted.role_name == "SupportUser"
         await pilot.pause()

@@ -153,7 +153,10 @@ class LoginScreen(WorkerScreen):
             label.update("")
             return
         left = (authorization.expires_at - self.now).total_seconds()
-        label.update(f"The code expires in {countdown(left)}." if left > 0 else "The code expired.")
+        code = authorization.user_code
+        label.update(
+            f"Code {code} · expires in {countdown(left)}" if left > 0 else f"Code {code} expired."
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_browser", "copy_code"):
@@ -276,7 +279,9 @@ class LoginScreen(WorkerScreen):
         try:
             self.services.open_url(url)
         except SsoError as error:
-            self.post_message(ActionDone(f"{describe(error)} Open the page above yourself."))
+            self.post_message(
+                ActionDone(f"{describe(error)} Open the page above yourself.", severity="warning")
+            )
             return
         if not quiet:
             self.post_message(ActionDone("Opened the approval page in the browser."))
@@ -292,7 +297,7 @@ class LoginScreen(WorkerScreen):
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:
-        self.notify(message.message, markup=False, timeout=4)
+        self.notify(message.message, markup=False, timeout=6, severity=message.severity)
 
     @on(ClipboardFallback)
     def _fallback(self, message: ClipboardFallback) -> None:

@@ -201,7 +201,7 @@ class PickerScreen(RoleActionScreen):
                 self._fetched_at = cached.fetched_at
                 self.progress = f"cached {age(cached.fetched_at, self.now)}"
                 self._show_rows()
-        self.rows.focus()
+        self.filter.focus()  # typing filters at once; Esc goes to the list's one-letter keys
         token = self._read_token()
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
             self.call_after_refresh(self._require_login, self.start_loading)
@@ -305,14 +305,23 @@ class PickerScreen(RoleActionScreen):
         self._update_count()
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key on the list that is not bound starts the filter with it."""
-        if self.focused is not self.rows or not event.is_printable or not event.character:
+        """A printable key on the list that is not bound starts the filter with it.
+
+        Keys typed quickly can reach the list after the filter took the focus (the terminal
+        delivers them in one burst): those are text for the filter too, bound or not."""
+        if not event.is_printable or not event.character:
             return
-        if event.character.isspace() or event.key in self.active_bindings:
+        if self.focused is self.filter:
+            # The filter inserts (and stops) every printable key it gets; one that reaches
+            # the screen while it has focus was sent to the list just before the switch.
+            pass
+        elif self.focused is not self.rows:
+            return
+        elif event.character.isspace() or event.key in self.active_bindings:
             return
         event.stop()
         event.prevent_default()
-        self.filter.focus()
+        self.set_focus(self.filter)
         self.filter.insert_text_at_cursor(event.character)
 
     def action_focus_filter(self) -> None:
@@ -523,7 +532,6 @@ class PickerScreen(RoleActionScreen):
             if not self.state.row_count:
                 self.app.exit()
             return
-        self.rows.focus()
         if pending is not None:
             pending()
         if not self.state.loading:
