@@ -127,6 +127,9 @@ async def test_expired_session_goes_to_login_and_back_to_the_same_row(emulator, 
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="login")
         login = app.screen
         await wait_for(pilot, lambda: login.authorization is not None)
+        assert label_text(login, "#login-reason") == (
+            "Your session has expired or was signed out: sign in again."
+        )
         emulator.approve(login.authorization.user_code)
         await wait_for(pilot, lambda: app.screen is picker, what="the picker again")
         # Same filter, same row, and the console the user asked for opens after the login.

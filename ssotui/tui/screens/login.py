@@ -89,8 +89,10 @@ class LoginScreen(WorkerScreen):
         settings: Settings,
         services: Services,
         can_go_back: bool = False,
+        reason: str = "",
     ) -> None:
         super().__init__()
+        self.reason = reason
         self.client = client
         self.settings = settings
         self.services = services
@@ -102,6 +104,7 @@ class LoginScreen(WorkerScreen):
             with Vertical(id="login-box"):
                 yield Label("Sign in to AWS IAM Identity Center", id="login-title")
                 yield Label("", id="login-portal", markup=False)
+                yield Label(self.reason, id="login-reason", markup=False)
                 yield Label("1. Open this page in a browser:", classes="step")
                 yield Label("", id="login-url", markup=False)
                 yield Label("2. Check that it shows this code, then approve it:", classes="step")
@@ -121,6 +124,7 @@ class LoginScreen(WorkerScreen):
         header.session_label = session.label
         header.start_url = session.start_url if session.name else ""
         self.query_one("#login-portal", Label).update(session.start_url)
+        self.query_one("#login-reason", Label).display = bool(self.reason)
         self.now = self.services.clock()
         self.set_interval(1.0, self._tick)
         self.begin()

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from ssotui.core.errors import LoginRequired, NetworkError, SsoError
+from ssotui.core.errors import LoginRequired, NetworkError, SessionExpired, SsoError
 from ssotui.core.inventory import AccountsListed, Retrying, RolesListed
 from ssotui.core.models import Assignment, SsoSession, Token
 from ssotui.core.picks import Picks, order
@@ -80,7 +80,7 @@ class PickerScreen(RoleActionScreen):
         Binding(
             "S",
             "tmux_shell",
-            "tmux window",
+            "tmux",
             id="picker.tmux_shell",
             tooltip="Open a shell with this role's credentials in a new tmux window",
         ),
@@ -113,11 +113,18 @@ class PickerScreen(RoleActionScreen):
             id="picker.refresh",
             tooltip="Reload every account and role from the access portal",
         ),
-        Binding("slash", "focus_filter", "Filter", id="picker.filter", tooltip="Filter the list"),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            show=False,  # the filter box says so itself; keeps the footer within 120 columns
+            id="picker.filter",
+            tooltip="Type in the filter box (typing any unbound letter does too)",
+        ),
         Binding(
             "escape",
             "clear_filter",
-            "Clear filter",
+            "Clear",
             id="picker.clear_filter",
             tooltip="Clear the filter and show every row",
         ),
@@ -204,7 +211,8 @@ class PickerScreen(RoleActionScreen):
         self.filter.focus()  # typing filters at once; Esc goes to the list's one-letter keys
         token = self._read_token()
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
-            self.call_after_refresh(self._require_login, self.start_loading)
+            reason = "" if token is None else "Your session has expired: sign in again."
+            self.call_after_refresh(self._require_login, self.start_loading, reason)
         else:
             # After the first paint: importing boto3 in the worker thread holds the GIL for
             # a moment, and the cached rows should be on screen before that.
@@ -459,7 +467,7 @@ class PickerScreen(RoleActionScreen):
         state = self.state
         if not state.loading:
             return
-        verb = "refreshing…" if state.row_count and not state.fresh else "loading…"
+        verb = "refreshing…" if state.revalidating else "loading…"
         parts = [verb]
         if state.accounts_listed:
             parts.append(f"accounts {state.roles_listed}/{state.accounts_listed}")
@@ -485,7 +493,9 @@ class PickerScreen(RoleActionScreen):
             retry = self.start_loading
         else:
             retry = self._retry_for(worker)
-        self._require_login(retry)
+        expired = isinstance(error, SessionExpired)
+        reason = "Your session has expired or was signed out: sign in again." if expired else ""
+        self._require_login(retry, reason)
 
     def _retry_for(self, worker: Worker) -> Callable[[], None] | None:
         action = self.last_action
@@ -505,7 +515,7 @@ class PickerScreen(RoleActionScreen):
             self.offline = True  # re-render the banner now that the load has given up
         super().went_offline(worker, error)
 
-    def _require_login(self, then: Callable[[], None] | None = None) -> None:
+    def _require_login(self, then: Callable[[], None] | None = None, reason: str = "") -> None:
         from ssotui.tui.screens.login import LoginScreen
 
         if then is not None:
@@ -520,6 +530,7 @@ class PickerScreen(RoleActionScreen):
                 settings=self.settings,
                 services=self.services,
                 can_go_back=self.state.row_count > 0,
+                reason=reason,
             ),
             callback=self._login_finished,
         )

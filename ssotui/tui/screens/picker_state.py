@@ -72,6 +72,11 @@ class PickerState:
         self.fresh.add(account.account_id)
         self.roles_listed = done
 
+    @property
+    def revalidating(self) -> bool:
+        """Loading while rows (from the cache or an earlier load) are on screen."""
+        return self.loading and self._baseline is not None
+
     def needs_roles(self, account_id: str) -> bool:
         """During a load: this account's roles have not arrived yet."""
         return self.loading and account_id not in self.fresh
