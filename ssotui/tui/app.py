@@ -65,6 +65,16 @@ class SsoTuiApp(App[None]):
                     markup=False,
                 )
         if self.keymap:
+            unknown = sorted(set(self.keymap) - known_binding_ids())
+            if unknown:
+                where = self.settings.path or "the settings"
+                self.notify(
+                    f"{where}: unknown binding id(s) in [keymap]: {', '.join(unknown)}. "
+                    "The help (? or F1) lists every id.",
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
             self.set_keymap(self.keymap)
         if self.session is not None:
             self.open_session(self.session)
@@ -104,3 +114,23 @@ class SsoTuiApp(App[None]):
             parts, notes = [(screen.__class__.__name__, list(screen.BINDINGS))], ""
         parts.append(("Everywhere", list(self.BINDINGS) + list(App.BINDINGS)))
         self.push_screen(HelpScreen(parts, self.keymap, notes))
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap may use."""
+    from ssotui.tui.screens.action_menu import ActionMenu
+    from ssotui.tui.screens.help import HelpScreen
+    from ssotui.tui.screens.login import LoginScreen
+    from ssotui.tui.screens.picker import PickerScreen
+    from ssotui.tui.screens.setup import SetupScreen
+    from ssotui.tui.widgets.assignment_list import AssignmentList
+    from ssotui.tui.widgets.filter_input import FilterInput
+
+    owners = (SsoTuiApp, PickerScreen, FilterInput, AssignmentList, LoginScreen, ActionMenu)
+    owners += (HelpScreen, SetupScreen)
+    return {
+        binding.id
+        for owner in owners
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }

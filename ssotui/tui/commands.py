@@ -43,9 +43,9 @@ class PickerCommands(Provider):
             yield action, text, escape(help_text.format(what=what))  # help is parsed as markup
 
     def _key(self, action: str) -> str:
-        for _key, binding in self.screen.active_bindings.items():
-            if binding.binding.action == action:
-                return self.app.get_key_display(binding.binding)
+        for active in self.screen.active_bindings.values():
+            if active.binding.action.removeprefix("screen.") == action:
+                return self.app.get_key_display(active.binding)
         return ""
 
     def _display(self, text: str, action: str, highlight: list[int] | None = None) -> Content:

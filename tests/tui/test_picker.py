@@ -496,3 +496,31 @@ def test_stale_fetch_time_is_reported_as_age():
     now = timeutil.utcnow()
     assert age(now - timedelta(minutes=5), now) == "5 min ago"
     assert countdown(3725) == "1h 02m" and countdown(61) == "1m 01s" and countdown(-3) == "0s"
+
+
+async def test_theme_and_unknown_keymap_ids_from_the_settings(
+    emulator, sso_session, fakes, tmp_path
+):
+    path = tmp_path / "settings.toml"
+    path.write_text('theme = "nord"\n[keymap]\n"picker.open_console" = "x"\n"picker.nope" = "z"\n')
+    sign_in(emulator, sso_session)
+    messages: list = []
+    app = make_app(sso_session, fakes, load_settings(path))
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await open_picker(pilot, app)
+        assert app.theme == "nord"
+        [warning] = [n for n in notifications(messages) if "keymap" in n]
+        assert "picker.nope" in warning and "picker.open_console" not in warning
+        assert str(path) in warning
+
+
+async def test_help_lists_the_binding_ids_for_the_keymap(emulator, sso_session, fakes):
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes, Settings(keymap={"picker.shell": "ctrl+t"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_picker(pilot, app)
+        await pilot.press("f1")
+        text = str(app.screen.query_one("#help-text").render())
+        assert '"picker.open_console" = "o"' in text
+        assert '"picker.shell" = "ctrl+t"' in text
+        assert '"filter.open_console" = "ctrl+o"' in text

@@ -53,7 +53,24 @@ class HelpScreen(ModalScreen[None]):
                 lines.append(line)
         if self.notes:
             lines += [Content(""), Content.styled(self.notes, "italic")]
+        ids = self.keymap_lines()
+        if ids:
+            lines += [Content(""), Content.styled("Binding ids for the [keymap] table", "bold")]
+            lines += [Content.styled(line, "dim") for line in ids]
         return Content("\n").join(lines)
+
+    def keymap_lines(self) -> list[str]:
+        """``id = "keys"`` for every binding shown, as the settings file would say it."""
+        found: dict[str, list[str]] = {}
+        for _title, bindings in self.sections:
+            bindings_map = BindingsMap(bindings)
+            bindings_map.apply_keymap(self.keymap)
+            for key, binding in bindings_map:
+                if binding.id and binding.description:
+                    found.setdefault(binding.id, [])
+                    if key not in found[binding.id]:
+                        found[binding.id].append(key)
+        return [f'"{binding_id}" = "{",".join(keys)}"' for binding_id, keys in found.items()]
 
     def entries(self, bindings: list) -> list[tuple[str, str, str]]:
         """(keys, description, tooltip) per action, keys joined with "/", keymap applied."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import SuspendNotSupported
+from textual.worker import get_current_worker
 
 from ssotui.core.errors import SsoError
 from ssotui.core.models import Assignment
@@ -151,7 +152,7 @@ class RoleActionScreen(WorkerScreen):
             argv = shell.shell_argv(base=self.services.environ)
             self.services.tmux_new_window(f"{row.account_name}/{row.role_name}", argv, env)
             self.post_message(ActionDone(f"Opened a tmux window for {_what(row)}.", row.key))
-        else:
+        elif not get_current_worker().is_cancelled:  # a second s must not start two shells
             self.post_message(CredentialsReady(row, creds, "shell"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action", name="copy")
