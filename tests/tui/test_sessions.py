@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from ssotui.core.config import load_config
 from ssotui.tui.screens.login import LoginScreen
 from ssotui.tui.screens.picker import PickerScreen
@@ -59,7 +61,10 @@ async def test_first_run_form_validates_saves_a_session_and_logs_in(emulator, fa
         setup.query_one("#start-url").value = ""
         setup.query_one("#region").value = ""
         await pilot.click("#start-url")
-        await pilot.press(*START_URL, "enter", *"us-east-1", "enter", *"corp", "ctrl+s")
+        app.focused.post_message(events.Paste(START_URL))  # as the user would: a paste
+        await pilot.pause()
+        assert setup.query_one("#name").placeholder == "d-9067000000"  # suggested from the URL
+        await pilot.press("enter", *"us-east-1", "enter", *"corp", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login")
     text = config_path.read_text()
     assert text.startswith("[profile keep-me]\nregion = eu-central-1\n")
