@@ -131,7 +131,7 @@ class PickerScreen(RoleActionScreen):
     ]
     COMMANDS = {PickerCommands}
 
-    highlighted: reactive[Assignment | None] = reactive(None, bindings=True)
+    highlighted: reactive[Assignment | None] = reactive(None)
     detail: reactive[Detail | None] = reactive(None)
     now: reactive[datetime | None] = reactive(None)
     token_expires: reactive[datetime | None] = reactive(None)
@@ -278,7 +278,10 @@ class PickerScreen(RoleActionScreen):
 
     @on(AssignmentList.Highlighted)
     def _highlighted(self, event: AssignmentList.Highlighted) -> None:
+        before = self._target() is not None
         self.highlighted = event.assignment
+        if (self._target() is not None) != before:
+            self.refresh_bindings()  # the row actions appear or go (not on every move)
         row = event.assignment
         if row is not None and self.loader is not None and self.state.needs_roles(row.account_id):
             self.loader.prioritize(row.account_id)
