@@ -601,3 +601,25 @@ def test_limiter_is_thread_safe_in_real_time():
         thread.join()
     assert len(stamps) == 40
     assert time.monotonic() - started >= 39 / 200 - 0.01
+
+
+def test_facade_never_saves_a_partial_inventory_over_a_good_cache(emulator, sso_session):
+    """Quitting mid-refresh cancels the load: the cache must keep the complete inventory."""
+    from ssotui.core.service import SsoClient
+
+    client = SsoClient(sso_session)
+    token = emulator.mint_token()["accessToken"]
+    full = client.load_inventory(
+        loader=InventoryLoader(lambda force_refresh=False: token, "us-east-1")
+    )
+    assert full.complete and client.cached_inventory().assignments() == full.assignments()
+
+    loader = InventoryLoader(lambda force_refresh=False: token, "us-east-1")
+
+    def cancel_early(event):
+        if isinstance(event, RolesListed):
+            loader.cancel()
+
+    partial = client.load_inventory(on_event=cancel_early, loader=loader)
+    assert not partial.complete
+    assert client.cached_inventory().assignments() == full.assignments()

@@ -173,7 +173,7 @@ def naive_filter(rows: list[Assignment], query: str) -> list[int]:
             return True
         if term.isdigit() or len(term) == 1:
             return False
-        return any(subsequence(term, field) for field in fields)
+        return any(subsequence(term, field) for field in fields[:3])  # e-mail: substring only
 
     terms = parse_query(query)
     return [i for i, row in enumerate(rows) if all(term_matches(t, row) for t in terms)]
@@ -274,3 +274,16 @@ def test_extending_the_query_only_searches_the_previous_result(monkeypatch):
     assert searched == []
     index.filter("prod d")  # "d" holds wherever "prod" does: nothing to search
     assert searched == []
+
+
+def test_email_matches_only_as_a_substring():
+    """A long e-mail holds almost any subsequence: fuzzy matching there floods the results."""
+    rows = [
+        Assignment("111111111111", "payments-prod", "aws+payments-prod@example.com", "Admin"),
+        # "prod" and "pay" are in order inside this e-mail, but are not substrings of it
+        Assignment("222222222222", "sandbox", "aws+sandbox-p.r.o.d-p.a.y@example.com", "Dev"),
+    ]
+    index = SearchIndex(rows)
+    assert index.filter("prod pay") == [0]
+    assert index.filter("p.r.o.d") == [1]  # a substring of the e-mail still matches
+    assert index.positions(1, "prod")["email"] == []

@@ -46,10 +46,15 @@ class SsoClient:
         on_event: Callable[[InventoryEvent], None] | None = None,
         loader: InventoryLoader | None = None,
     ) -> Inventory:
-        """Fetch everything from the portal and save it to the cache."""
+        """Fetch everything from the portal; save it to the cache when it is complete.
+
+        A cancelled or partial load is returned but never saved: it must not replace a good
+        cache with the few accounts that had arrived.
+        """
         loader = loader or self.loader()
         inventory = loader.load(on_event)
-        self.cache.save(self.session, inventory)
+        if inventory.complete:
+            self.cache.save(self.session, inventory)
         return inventory
 
     def inventory(self, refresh: bool = False) -> Inventory:

@@ -6,9 +6,10 @@ Semantics
     The query is split on whitespace into terms; a row matches when every term matches. A term
     matches a field (account name, account id, role name, email) as a case-insensitive
     substring, or as a fuzzy subsequence (its characters in order, gaps allowed) inside that one
-    field. Digits-only terms match only as substrings (a fuzzy "123" would match nearly every
-    12-digit id). A pasted ARN or a dashed id ("1234-5678-9012") becomes the 12-digit account id,
-    plus the permission set name when the ARN names an ``AWSReservedSSO_<name>_<hex>`` role.
+    field — except the e-mail, which only matches as a substring. Digits-only terms match only
+    as substrings (a fuzzy "123" would match nearly every 12-digit id). A pasted ARN or a dashed
+    id ("1234-5678-9012") becomes the 12-digit account id, plus the permission set name when the
+    ARN names an ``AWSReservedSSO_<name>_<hex>`` role.
     Results are indices into ``rows`` in ascending order: the caller's order is never reshuffled.
 
 Speed
@@ -140,8 +141,10 @@ class SearchIndex:
         self._account_joined = [fold(_SEP.join(key)) for key in accounts]
         # Fuzzy terms test each field on its own: one anchored regex pass per field. A term with
         # a non-digit never matches an all-digit account id, so ids are skipped when they are.
-        names, ids, emails = zip(*accounts, strict=True) if accounts else ((), (), ())
-        fuzzy_fields = [names, emails] if all(map(str.isdigit, ids)) else [names, ids, emails]
+        # E-mails match as substrings only: a long address holds almost any short subsequence
+        # ("prod" is in order inside "playground@example.com"), which floods the results.
+        names, ids, _emails = zip(*accounts, strict=True) if accounts else ((), (), ())
+        fuzzy_fields = [names] if all(map(str.isdigit, ids)) else [names, ids]
         self._account_fields = [[fold(text) for text in field] for field in fuzzy_fields]
         self._role_text = [fold(role) for role in roles]
         self._everything = list(range(len(rows)))
@@ -220,17 +223,17 @@ class SearchIndex:
     def _test_accounts(self, term: str, accounts: Sequence[int]) -> bytearray:
         """For each account slot in ``accounts``, 1 when ``term`` matches its name, id or email."""
         everything = len(accounts) == len(self._account_joined)
+        joined = self._account_joined
+        texts = joined if everything else [joined[a] for a in accounts]
+        result = bytearray(map(str.__contains__, texts, repeat(term)))
         if _substring_only(term):
-            joined = self._account_joined
-            texts = joined if everything else [joined[a] for a in accounts]
-            return bytearray(map(str.__contains__, texts, repeat(term)))
+            return result
         match = _fuzzy_match(term)
-        result: bytearray | None = None
-        for field in self._account_fields:
+        for field in self._account_fields:  # the fuzzy fields: name and id, not the e-mail
             texts = field if everything else [field[a] for a in accounts]
             ok = bytearray(map(bool, map(match, texts)))
-            result = ok if result is None else bytearray(map(or_, result, ok))
-        return result if result is not None else bytearray(len(accounts))
+            result = bytearray(map(or_, result, ok))
+        return result
 
     def positions(self, row_index: int, query: str) -> dict[str, list[int]]:
         """Offsets of the matched characters per field of one row, for highlighting.
@@ -263,7 +266,7 @@ class SearchIndex:
                     hit = True
             if hit or _substring_only(term):
                 continue
-            for text, runs in zip(texts, found, strict=True):
+            for text, runs in zip(texts[:3], found[:3], strict=True):  # not the e-mail
                 offsets = _fuzzy_positions(term, text)
                 if offsets is not None:
                     runs.extend((offset, offset + 1) for offset in offsets)
