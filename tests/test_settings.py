@@ -1,11 +1,13 @@
 """Settings: defaults without a file, every key parsed, every mistake one clear line."""
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from ssotui.core.errors import ConfigError
-from ssotui.core.settings import Settings, load_settings
+from ssotui.core.settings import Settings, example_text, load_settings, parse_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -41,6 +43,9 @@ browser_command = "firefox %s"
 theme = "nord"
 rate_limit = 5
 open_browser_on_login = false
+console_mode = "portal"
+firefox_containers = true
+refreshing_shell = true
 
 [keymap]
 "picker.open_console" = "ctrl+o, O"
@@ -54,6 +59,9 @@ open_browser_on_login = false
     assert settings.theme == "nord"
     assert settings.rate_limit == 5.0 and isinstance(settings.rate_limit, float)
     assert settings.open_browser_on_login is False
+    assert settings.console_mode == "portal"
+    assert settings.firefox_containers is True
+    assert settings.refreshing_shell is True
     assert settings.keymap == {"picker.open_console": "ctrl+o,O"}
     assert settings.path == path
 
@@ -70,6 +78,14 @@ open_browser_on_login = false
         ('keymap = "o"\n', "keymap must be a table"),
         ("[keymap]\n'picker.open_console' = 3\n", "keymap.picker.open_console must be a key"),
         ('theme = ""\n', "theme must be a non-empty string"),
+        ('console_mode = "multi"\n', "console_mode must be one of federation, portal"),
+        ("console_mode = 1\n", "console_mode must be one of federation, portal"),
+        ('firefox_containers = "yes"\n', "firefox_containers must be true or false"),
+        ("firefox_containers = 1\n", "firefox_containers must be true or false"),
+        ('refreshing_shell = "on"\n', "refreshing_shell must be true or false"),
+        ('browser_command = ""\n', "browser_command must be a non-empty string"),
+        ('default_destination = "s4"\n', "default_destination 's4' is not a known console"),
+        ("default_destination = 3\n", "default_destination must be a console service"),
         ("enter_action = \n", "not valid TOML"),
     ],
 )
@@ -81,3 +97,29 @@ def test_mistakes_are_one_line_naming_key_and_file(tmp_path, text, expected):
     assert expected in message
     assert str(path) in message
     assert "\n" not in message
+
+
+def test_new_keys_default_to_the_old_behaviour():
+    settings = Settings()
+    assert settings.console_mode == "federation"
+    assert settings.firefox_containers is False
+    assert settings.refreshing_shell is False
+
+
+def test_a_service_short_name_is_a_valid_destination(tmp_path):
+    path = write(tmp_path, 'default_destination = "lambda"\n')
+    assert load_settings(path).default_destination == "lambda"
+
+
+def test_the_shipped_example_documents_every_key_and_its_values_are_the_defaults(tmp_path):
+    text = example_text()
+    for key in Settings.__dataclass_fields__:
+        if key != "path":
+            assert f"{key} =" in text or f"[{key}]" in text, key
+    # Uncommented, the example parses and changes nothing.
+    assert parse_settings(tomllib.loads(text), tmp_path / "x.toml") == Settings()
+    # Every commented-out "key = value" line is a valid setting too.
+    lines = [line[2:] for line in text.splitlines() if re.match(r"# [a-z_]+ = ", line)]
+    assert lines
+    for line in lines:
+        parse_settings(tomllib.loads(line), tmp_path / "x.toml")

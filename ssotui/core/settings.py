@@ -3,18 +3,8 @@
 Reading never writes: a missing file means defaults. Every problem (bad TOML, an unknown key,
 a value of the wrong type) is a ``ConfigError`` with one line naming the key and the file.
 
-Example ``settings.toml``::
-
-    enter_action = "console"        # menu | console | copy_url | shell | exports | portal
-    default_region = "eu-west-1"     # console region; default: the SSO region
-    default_destination = "s3"       # console landing page: a service shortcut or https URL
-    browser_command = "firefox --new-tab %s"
-    theme = "nord"
-    rate_limit = 10                  # portal requests per second while listing
-    open_browser_on_login = false
-
-    [keymap]                         # binding id -> keys (comma-separated)
-    "picker.open_console" = "enter"
+Every key, with its default and what it does, is in ``settings_example.toml`` next to this
+module (shipped in the package; :func:`example_text` returns it).
 """
 
 from __future__ import annotations
@@ -29,6 +19,10 @@ from ssotui.core.errors import ConfigError
 
 ENTER_ACTIONS = ("menu", "console", "copy_url", "shell", "exports", "portal")
 """What Enter (and a double-click) does on a row: the action menu, or one action directly."""
+CONSOLE_MODES = ("federation", "portal")
+"""How ``o`` opens the console: a federated sign-in URL made from the role's credentials, or
+the access portal's shortcut link (no local credentials; for the console's multi-session mode)."""
+_BOOLEAN_KEYS = ("open_browser_on_login", "firefox_containers", "refreshing_shell")
 
 
 @dataclass(frozen=True)
@@ -41,8 +35,18 @@ class Settings:
     theme: str | None = None
     rate_limit: float = 20.0
     open_browser_on_login: bool = True
+    console_mode: str = "federation"
+    firefox_containers: bool = False
+    refreshing_shell: bool = False
     path: Path | None = field(default=None, compare=False)
     """The file these settings came from (None for defaults)."""
+
+
+def example_text() -> str:
+    """The commented example settings file shipped with the package."""
+    from importlib.resources import files
+
+    return files("ssotui.core").joinpath("settings_example.toml").read_text(encoding="utf-8")
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -106,7 +110,11 @@ def _check(key: str, value: object, path: Path) -> object:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise bad("a positive number of requests per second")
         return float(value)
-    if key == "open_browser_on_login":
+    if key == "console_mode":
+        if value not in CONSOLE_MODES:
+            raise bad("one of " + ", ".join(CONSOLE_MODES))
+        return value
+    if key in _BOOLEAN_KEYS:
         if not isinstance(value, bool):
             raise bad("true or false")
         return value
