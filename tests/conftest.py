@@ -69,6 +69,7 @@ def home() -> Path:
 @pytest.fixture
 def make_emulator(monkeypatch):
     """Factory: start an emulator with the given knobs and aim boto3 (and us) at it."""
+    from ssotui.core import clients
     from ssotui.emulator import Emulator
 
     started = []
@@ -79,11 +80,14 @@ def make_emulator(monkeypatch):
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", emu.base_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", emu.base_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", emu.base_url)
+        # Each emulator listens on a new port: forget clients aimed at the previous one.
+        clients.reset_clients()
         return emu
 
     yield factory
     for emu in started:
         emu.stop()
+    clients.reset_clients()
 
 
 @pytest.fixture

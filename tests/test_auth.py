@@ -24,14 +24,6 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 EXPIRED_MESSAGE = "your IAM Identity Center session for test has expired — run `ssotui login`."
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients():
-    """Each emulator listens on a new port: forget clients aimed at the previous one."""
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
-
-
 @pytest.fixture
 def auth(sso_session) -> Authenticator:
     return Authenticator(sso_session)

@@ -14,19 +14,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from ssotui.core import clients, console, timeutil
+from ssotui.core import console, timeutil
 from ssotui.core.credentials import CredentialBroker
 from ssotui.core.errors import ConsoleError, NetworkError, SsoError
 from ssotui.core.models import RoleCredentials
 
 START_URL = "https://d-9067000000.awsapps.com/start"
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients():
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
 
 
 def role_credentials(emu) -> RoleCredentials:

@@ -7,18 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from ssotui.core import clients, timeutil
+from ssotui.core import timeutil
 from ssotui.core.credentials import CredentialBroker
 from ssotui.core.errors import LoginRequired, RoleNotAssigned, SessionExpired
 
 REGION = "us-east-1"
-
-
-@pytest.fixture(autouse=True)
-def fresh_clients():
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
 
 
 class Tokens:

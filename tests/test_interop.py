@@ -20,13 +20,6 @@ from ssotui.core.models import SsoSession
 START_URL = "https://d-9067000000.awsapps.com/start"
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients():
-    clients.reset_clients()
-    yield
-    clients.reset_clients()
-
-
 @pytest.fixture
 def assignment(emulator) -> tuple[str, str]:
     account = next(a for a in emulator.org.accounts if a.roles)

@@ -208,7 +208,7 @@ class Authenticator:
 
     def _refresh_failed(self, token: Token, exc: Exception, *, usable: bool) -> Token:
         code = clients.error_code(exc)
-        if code is None and not exc.__class__.__module__.startswith(("botocore", "urllib3")):
+        if not clients.is_aws_error(exc):
             raise exc
         self._refresh_failed_at = self._clock()
         log.debug("token refresh for %s failed: %s", self.session.label, code)

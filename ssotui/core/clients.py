@@ -116,6 +116,13 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
+def is_aws_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from botocore/urllib3 (and so must be translated, never re-raised)."""
+    return error_code(exc) is not None or exc.__class__.__module__.startswith(
+        ("botocore", "urllib3", "boto3")
+    )
+
+
 def is_retryable(exc: BaseException) -> bool:
     code = error_code(exc)
     return code in THROTTLE_CODES or code in FAULT_CODES or code == "network"
@@ -173,6 +180,6 @@ def translated(doing: str):
     except SsoError:
         raise
     except Exception as exc:  # noqa: BLE001 - everything from botocore ends here
-        if exc.__class__.__module__.startswith(("botocore", "urllib3", "boto3")) or error_code(exc):
+        if is_aws_error(exc):
             raise to_sso_error(exc, doing) from exc
         raise

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ssotui.core import timeutil
-from ssotui.core.clients import error_code, to_sso_error
+from ssotui.core.clients import error_code, is_aws_error, to_sso_error
 from ssotui.core.errors import RoleNotAssigned, SsoError
 from ssotui.core.models import RoleCredentials
 
@@ -100,9 +100,7 @@ class CredentialBroker:
                 raise
             except Exception as exc:  # noqa: BLE001 - classified below; never escapes raw
                 code = error_code(exc)
-                if code is None and not exc.__class__.__module__.startswith(
-                    ("botocore", "urllib3")
-                ):
+                if not is_aws_error(exc):
                     raise
                 if code in _FORBIDDEN:
                     raise RoleNotAssigned(
