@@ -353,3 +353,13 @@ def test_copy_to_clipboard(monkeypatch):
         console.copy_to_clipboard("https://secret-url")
     assert str(caught.value).startswith("no clipboard available (install xclip/xsel")
     assert "secret-url" not in str(caught.value)
+
+
+def test_has_display_only_with_a_graphical_session_or_browser():
+    from ssotui.core.console import has_display
+
+    assert not has_display({}, "linux")  # e.g. over SSH
+    assert has_display({"DISPLAY": ":0"}, "linux")
+    assert has_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert has_display({"BROWSER": "w3m"}, "linux")
+    assert has_display({}, "darwin")

@@ -12,6 +12,8 @@ import json
 import os
 import shlex
 import subprocess
+import sys
+from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -320,6 +322,16 @@ def browser_argv(url: str, command: str) -> list[str]:
     if any("%s" in part for part in parts):
         return [part.replace("%s", url) for part in parts]
     return [*parts, url]
+
+
+def has_display(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> bool:
+    """Can a browser be opened here? On Linux and the BSDs only with X11, Wayland or $BROWSER
+    (an SSH session usually has none of them); always on macOS and Windows."""
+    if environ is None:
+        environ = os.environ
+    if platform.startswith(("darwin", "win", "cygwin")):
+        return True
+    return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
 def open_in_browser(url: str, command: str | None = None) -> None:
