@@ -119,6 +119,7 @@ class SsoTuiApp(App[None]):
 def known_binding_ids() -> set[str]:
     """Every binding id a keymap may use."""
     from ssotui.tui.screens.action_menu import ActionMenu
+    from ssotui.tui.screens.destinations import ChoiceScreen
     from ssotui.tui.screens.help import HelpScreen
     from ssotui.tui.screens.login import LoginScreen
     from ssotui.tui.screens.picker import PickerScreen
@@ -127,7 +128,7 @@ def known_binding_ids() -> set[str]:
     from ssotui.tui.widgets.filter_input import FilterInput
 
     owners = (SsoTuiApp, PickerScreen, FilterInput, AssignmentList, LoginScreen, ActionMenu)
-    owners += (HelpScreen, SetupScreen)
+    owners += (HelpScreen, SetupScreen, ChoiceScreen)
     return {
         binding.id
         for owner in owners

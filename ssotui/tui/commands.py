@@ -20,12 +20,20 @@ if TYPE_CHECKING:
 # action -> (command text, help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "open_console": ("Open console", "Open the AWS console for {what} in the browser"),
+    "open_console_at": (
+        "Open console at…",
+        "Choose a console service and region, then open the console for {what}",
+    ),
     "copy_url": ("Copy console URL", "Copy a console sign-in URL for {what}"),
     "shell": ("Start subshell", "A shell with the credentials of {what}"),
     "tmux_shell": ("Open tmux window", "A new tmux window with the credentials of {what}"),
     "copy_exports": ("Copy exports", "Copy the credentials of {what} as shell exports"),
     "copy_portal_link": ("Copy portal link", "Copy the access portal link for {what}"),
     "toggle_favorite": ("Toggle favorite", "Pin or unpin {what}"),
+    "toggle_refreshing": (
+        "Toggle refreshing shell",
+        "Subshells get self-refreshing credentials (a local credential server) or static keys",
+    ),
     "refresh": ("Refresh", "Reload every account and role from the access portal"),
     "clear_filter": ("Clear filter", "Show every row again"),
 }

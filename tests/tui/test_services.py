@@ -108,3 +108,19 @@ def test_no_tmux_installed_is_one_sentence(tmp_path, monkeypatch):
     with pytest.raises(SsoError, match="cannot run tmux"):
         tmux_new_window("x/y", ["env"], role_env())
     assert list((tmp_path / f"ssotui-{os.getuid()}").iterdir()) == []
+
+
+def test_the_default_services_apply_the_settings(monkeypatch, sso_session):
+    """rate_limit reaches the core client; browser_command reaches the browser opener."""
+    from ssotui.core import console
+    from ssotui.core.settings import Settings
+    from ssotui.tui.services import Services
+
+    calls: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(
+        console, "open_in_browser", lambda url, command=None: calls.append((url, command))
+    )
+    services = Services.default(Settings(rate_limit=3, browser_command="firefox %s"))
+    assert services.client_factory(sso_session).rate_limit == 3.0
+    services.open_url("https://example.com/")
+    assert calls == [("https://example.com/", "firefox %s")]

@@ -150,3 +150,19 @@ def test_role_not_assigned_notification(snap_compare, emulator, signed_in, fakes
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_destination_picker(snap_compare, emulator, signed_in, fakes):
+    """`d` on a row, then `lo`: the console pages that match, best first."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        from ssotui.tui.screens.destinations import ChoiceScreen
+
+        await loaded(pilot)
+        await pilot.press("escape", "down", "d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
+        await pilot.press(*"lo")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -17,6 +17,7 @@ from ssotui.core.models import Assignment
 # action name -> (label, key shown in the menu)
 ITEMS: dict[str, tuple[str, str]] = {
     "open_console": ("Open the console in the browser", "o"),
+    "open_console_at": ("Open the console at a service and region…", "d"),
     "copy_url": ("Copy a console sign-in URL", "c"),
     "shell": ("Start a subshell with these credentials", "s"),
     "tmux_shell": ("Open a shell in a new tmux window", "S"),

@@ -41,6 +41,7 @@ from ssotui.tui.widgets.session_header import SessionHeader
 
 ROW_ACTIONS = {
     "open_console",
+    "open_console_at",
     "copy_url",
     "shell",
     "tmux_shell",
@@ -62,6 +63,14 @@ class PickerScreen(RoleActionScreen):
             "Console",
             id="picker.open_console",
             tooltip="Open the AWS console for this role in the browser",
+        ),
+        Binding(
+            "d",
+            "open_console_at",
+            "Console at…",
+            show=False,  # the footer stays within 120 columns; the menu and palette offer it
+            id="picker.open_console_at",
+            tooltip="Choose a console service and region, then open the console there",
         ),
         Binding(
             "c",
@@ -114,6 +123,14 @@ class PickerScreen(RoleActionScreen):
             tooltip="Reload every account and role from the access portal",
         ),
         Binding(
+            "R",
+            "toggle_refreshing",
+            "Refreshing shell",
+            show=False,  # its state is shown in the status line when on
+            id="picker.toggle_refreshing",
+            tooltip="Subshells get self-refreshing credentials (on/off)",
+        ),
+        Binding(
             "slash",
             "focus_filter",
             "Filter",
@@ -139,6 +156,7 @@ class PickerScreen(RoleActionScreen):
     signed_in: reactive[bool] = reactive(False)
     progress: reactive[str] = reactive("", init=False)
     offline: reactive[bool] = reactive(False, init=False)
+    refreshing_shell: reactive[bool] = reactive(False, init=False)
 
     def __init__(
         self,
@@ -162,6 +180,7 @@ class PickerScreen(RoleActionScreen):
         self._fetched_at: datetime | None = None
         self._login_open = False
         self._pending: Callable[[], None] | None = None
+        self.set_reactive(PickerScreen.refreshing_shell, settings.refreshing_shell)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -181,7 +200,9 @@ class PickerScreen(RoleActionScreen):
             yield Label("", id="count")
         yield AssignmentList(id="rows")
         yield DetailsPane(id="details").data_bind(PickerScreen.detail, PickerScreen.now)
-        yield Label("", id="progress", markup=False)
+        with Horizontal(id="status-row"):
+            yield Label("", id="progress", markup=False)
+            yield Label("", id="shell-mode", markup=False)
         yield Footer()
 
     @property
@@ -197,6 +218,7 @@ class PickerScreen(RoleActionScreen):
         header.session_label = self.session.label
         header.start_url = self.session.start_url if self.session.name else ""
         self.filter.cursor_blink = self.services.cursor_blink
+        self._show_shell_mode()
         self.rows.empty_text = "Loading accounts…"
         self.now = self.services.clock()
         self.set_interval(1.0, self._tick)
@@ -249,6 +271,14 @@ class PickerScreen(RoleActionScreen):
             text += f"Showing the list cached {age(self._fetched_at, self.services.clock())}. "
         text += "Still trying…" if self.state.loading else "Press r to try again."
         banner.update(text)
+
+    def watch_refreshing_shell(self, on: bool) -> None:
+        self._show_shell_mode()
+
+    def _show_shell_mode(self) -> None:
+        mode = self.query_one("#shell-mode", Label)
+        mode.update("shell: refreshing credentials" if self.refreshing_shell else "")
+        mode.display = self.refreshing_shell
 
     def watch_progress(self, text: str) -> None:
         self.query_one("#progress", Label).update(text)
@@ -365,8 +395,9 @@ class PickerScreen(RoleActionScreen):
         notes = (
             f"Enter (or a double-click) on a row {what}. Typing a letter that is not a key "
             "above starts the filter with it. Esc in the filter goes back to the list and keeps "
-            "the filter; Esc on the list clears it. Keys can be changed in the settings file's "
-            "[keymap] table, by binding id."
+            "the filter; Esc on the list clears it. R switches refreshing subshells on or off "
+            "for this session (refreshing_shell in the settings is the default). Keys can be "
+            "changed in the settings file's [keymap] table, by binding id."
         )
         return [
             ("On the list", list(self.BINDINGS)),

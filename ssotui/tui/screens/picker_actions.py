@@ -1,5 +1,6 @@
-"""The row actions of the picker: console, sign-in URL, subshell, tmux window, exports,
-portal link and favorite, with the thread workers behind them.
+"""The row actions of the picker: console (at the default page, or at a page and region
+chosen with ``d``), sign-in URL, subshell (optionally with refreshing credentials), tmux window,
+exports, portal link and favorite, with the thread workers behind them.
 
 :class:`RoleActionScreen` is the picker's base class. It expects the picker to provide
 ``highlighted``, ``client``, ``session``, ``settings``, ``services``, ``picks``, ``rows``
@@ -32,6 +33,10 @@ DIRECT_ACTIONS = {
 class RoleActionScreen(WorkerScreen):
     last_action = "open_console"
     """What the action menu offers first: the action used last."""
+    last_destination: str | None = None
+    """The destination id chosen last with ``d`` (offered first next time, this session)."""
+    last_region: str | None = None
+    """The region chosen last with ``d``."""
 
     def _target(self) -> Assignment | None:
         row = self.highlighted
@@ -76,6 +81,62 @@ class RoleActionScreen(WorkerScreen):
         if row := self._target():
             self._remember("open_console")
             self.console_url(row, "open")
+
+    def action_open_console_at(self) -> None:
+        from ssotui.tui.screens.destinations import (
+            ChoiceScreen,
+            destination_choices,
+            with_first,
+        )
+
+        row = self._target()
+        if row is None:
+            return
+        self._remember("open_console_at")
+        chooser = ChoiceScreen(
+            "Open the console at…",
+            _what(row),
+            with_first(destination_choices(), self.last_destination),
+            placeholder="Service, e.g. s3, lambda, logs",
+            cursor_blink=self.services.cursor_blink,
+        )
+        self.app.push_screen(chooser, callback=lambda chosen: self._destination_chosen(row, chosen))
+
+    def _destination_chosen(self, row: Assignment, destination: str | None) -> None:
+        from ssotui.core.console import GLOBAL_SERVICES
+        from ssotui.tui.screens.destinations import ChoiceScreen, region_choices, with_first
+
+        if destination is None:
+            return
+        self.last_destination = destination
+        default = self.settings.default_region or self.session.region
+        if destination in GLOBAL_SERVICES:  # no region to choose
+            self.console_url(row, "open", destination, default)
+            return
+        chooser = ChoiceScreen(
+            f"Open {destination if destination != 'home' else 'the console home'} in…",
+            _what(row),
+            with_first(region_choices(default), self.last_region),
+            placeholder="Region, e.g. eu-west-1 or Frankfurt",
+            cursor_blink=self.services.cursor_blink,
+        )
+        self.app.push_screen(
+            chooser, callback=lambda region: self._region_chosen(row, destination, region)
+        )
+
+    def _region_chosen(self, row: Assignment, destination: str, region: str | None) -> None:
+        if region is None:
+            return
+        self.last_region = region
+        self.console_url(row, "open", destination, region)
+
+    def action_toggle_refreshing(self) -> None:
+        self.refreshing_shell = not self.refreshing_shell
+        if self.refreshing_shell:
+            text = "Subshells now get refreshing credentials (a local credential server)."
+        else:
+            text = "Subshells now get static credentials."
+        self.notify(text, markup=False, timeout=3)
 
     def action_copy_url(self) -> None:
         if row := self._target():
@@ -125,11 +186,25 @@ class RoleActionScreen(WorkerScreen):
     # -- workers for the actions ------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action", name="console")
-    def console_url(self, row: Assignment, use: str) -> None:
-        url = self.client.console_url(
-            row, region=self.settings.default_region, destination=self.settings.default_destination
-        )
+    def console_url(
+        self, row: Assignment, use: str, destination: str | None = None, region: str | None = None
+    ) -> None:
+        """Open or copy the console. ``destination`` is a short name, "home" or None (the
+        settings' default_destination); ``region`` None is the settings' default_region."""
+        region = region or self.settings.default_region
+        if destination is None:
+            destination = self.settings.default_destination
+        elif destination == "home":
+            destination = ""  # the console home, whatever default_destination says
+        if use == "open" and self.settings.console_mode == "portal":
+            url = self.client.portal_link(row, region=region, destination=destination)
+        else:
+            url = self.client.console_url(row, region=region, destination=destination)
         if use == "open":
+            if self.settings.firefox_containers:
+                from ssotui.core.console import container_url
+
+                url = container_url(url, name=f"{row.account_name}/{row.role_name}")
             self.services.open_url(url)
             self.post_message(ActionDone(f"Opened the console for {_what(row)}.", row.key))
         else:
@@ -215,7 +290,30 @@ class RoleActionScreen(WorkerScreen):
         it was (same filter, same row) when the shell exits."""
         from ssotui.core import shell
 
-        env = self._environment(row, creds)
+        server = None
+        if self.refreshing_shell:
+            # The shell's SDKs ask a loopback server, which asks the broker (it refetches
+            # near expiry), for as long as the shell runs.
+            from ssotui.core.credserver import CredentialServer, refreshing_environment
+
+            broker = self.client.broker
+            server = CredentialServer(lambda: broker.get(row.account_id, row.role_name))
+            try:
+                server.start()
+            except SsoError as error:
+                self.notify(describe(error), severity="error", markup=False)
+                return
+            env = refreshing_environment(
+                server,
+                row,
+                region=self.settings.default_region or self.session.region,
+                session_label=self.session.label,
+                base=self.services.environ,
+            )
+            lasting = "credentials refresh themselves while it runs"
+        else:
+            env = self._environment(row, creds)
+            lasting = f"credentials expire at {local_time(creds.expiration)}"
         argv = shell.shell_argv(base=self.services.environ)
         warning = shell.nesting_warning(self.services.environ)
         try:
@@ -224,8 +322,7 @@ class RoleActionScreen(WorkerScreen):
                     print(f"ssotui: warning: {warning}", flush=True)
                 print(
                     f"ssotui: {argv[0]} as {row.role_name} in {row.account_name} "
-                    f"({row.account_id}); credentials expire at {local_time(creds.expiration)}. "
-                    "Type `exit` to return to the picker.",
+                    f"({row.account_id}); {lasting}. Type `exit` to return to the picker.",
                     flush=True,
                 )
                 status = self.services.run_process(argv, env)
@@ -235,6 +332,9 @@ class RoleActionScreen(WorkerScreen):
         except SsoError as error:
             self.notify(describe(error), severity="error", markup=False)
             return
+        finally:
+            if server is not None:
+                server.stop()
         self._record(row.key)
         if status:
             self.notify(f"The shell exited with status {status}.", timeout=3)
