@@ -82,13 +82,24 @@ def got_pairs(inventory: Inventory) -> set[tuple[str, str]]:
 
 
 def record_max_results(loader: InventoryLoader, seen: list[int]) -> None:
-    """Hook the loader's client so every request's maxResults is recorded."""
+    """Hook the loader's transport (plain HTTP, or the botocore client when the loader was
+    told to use it) so that every request's page size is recorded."""
+    _client, portal = loader._transport()
+    if portal is None:
 
-    def hook(params, **_kwargs):
-        if "maxResults" in params:
-            seen.append(params["maxResults"])
+        def hook(params, **_kwargs):
+            if "maxResults" in params:
+                seen.append(params["maxResults"])
 
-    loader._sso().meta.events.register("provide-client-params.sso.*", hook)
+        loader._sso().meta.events.register("provide-client-params.sso.*", hook)
+        return
+    get = portal._get
+
+    def spy(path, query, token):
+        seen.append(int(dict(query)["max_result"]))
+        return get(path, query, token)
+
+    portal._get = spy
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -623,3 +634,14 @@ def test_facade_never_saves_a_partial_inventory_over_a_good_cache(emulator, sso_
     partial = client.load_inventory(on_event=cancel_early, loader=loader)
     assert not partial.complete
     assert client.cached_inventory().assignments() == full.assignments()
+
+
+def test_botocore_path_still_loads_everything(make_emulator):
+    """``use_http=False`` (and a proxy, see test_portal_http) sends the calls through boto3."""
+    emu = make_emulator(accounts=120, seed=4)
+    sizes: list[int] = []
+    loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, sleep=no_sleep, use_http=False)
+    record_max_results(loader, sizes)
+    inventory = loader.load()
+    assert inventory.complete and got_pairs(inventory) == expected_pairs(emu)
+    assert loader._transport()[1] is None and sizes and max(sizes) == 100

@@ -41,6 +41,7 @@ _UNAUTHORIZED = {"UnauthorizedException", "401"}
 _NOT_FOUND = {"ResourceNotFoundException", "404"}
 _MAX_WANTED = 64  # how many prioritize() requests we remember
 DEFAULT_WORKERS = 8
+HTTP_MAX_WORKERS = 48
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -127,11 +128,12 @@ class InventoryLoader:
     once with ``force_refresh=True`` and the call retried; a second 401 raises SessionExpired.
 
     ``rate_limit`` is requests per second *per operation* (0 or less: unlimited). ``workers`` is
-    the number of ListAccountRoles threads; by default 8 with a rate limit (enough to keep 20
-    req/s going at 400 ms per call), or, when unlimited, one less than the client's connection
-    pool (31), so that every thread keeps a warm connection. ``sleep`` is used for retry
-    backoff (tests inject a no-op); the default waits on the cancel event so that ``cancel()``
-    interrupts it.
+    the number of ListAccountRoles threads; by default, with a rate limit, enough to keep it
+    going at 400 ms per call (8 for 20 req/s; at least 8), or, when unlimited, the most:
+    48 threads with the plain-HTTP transport (one keep-alive connection each), else one less
+    than the boto3 client's connection pool (31), so that every thread keeps a warm connection.
+    ``sleep`` is used for retry backoff (tests inject a no-op); the default waits on the
+    cancel event so that ``cancel()`` interrupts it.
     """
 
     def __init__(
@@ -145,7 +147,9 @@ class InventoryLoader:
         sleep: Callable[[float], object] = time.sleep,
         backoff_base: float = 0.25,
         backoff_cap: float = 8.0,
+        use_http: bool = True,
     ) -> None:
+        self.use_http = use_http
         self._access_token = access_token
         self.region = region
         self.rate_limit = rate_limit if rate_limit and rate_limit > 0 else 0.0
@@ -184,6 +188,7 @@ class InventoryLoader:
         self._token: str | None = None
         self._refreshed = False
         self._client = None
+        self._portal = False  # False: not decided yet; None: botocore; else a PortalHttp
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -257,6 +262,8 @@ class InventoryLoader:
         if error is None and not self._cancelled:
             for thread in self._threads:
                 thread.join()
+            if self._portal:
+                self._portal.close()
         if error is not None:
             raise error
         return self.partial
@@ -264,16 +271,20 @@ class InventoryLoader:
     # -- accounts (calling thread) --------------------------------------------------------------
 
     def _list_accounts(self) -> None:
-        client = self._sso()
+        client, portal = self._transport()
         next_token: str | None = None
         tokens_seen: set[str] = set()
         while True:
             params = {"maxResults": MAX_RESULTS}
             if next_token:
                 params["nextToken"] = next_token
+            if portal is not None:
+                send = lambda token, n=next_token: portal.list_accounts(token, MAX_RESULTS, n)  # noqa: E731
+            else:
+                send = lambda token, p=params: client.list_accounts(accessToken=token, **p)  # noqa: E731
             page = self._call(
                 "ListAccounts",
-                lambda token, p=params: client.list_accounts(accessToken=token, **p),
+                send,
                 "listing accounts",
                 "accountList",
             )
@@ -312,7 +323,15 @@ class InventoryLoader:
     def _spawn_workers(self) -> None:
         """Start threads up to ``workers`` (never more than there are accounts). Holds _lock."""
         if self.workers is None:
-            self.workers = DEFAULT_WORKERS if self.rate_limit else _pool_size(self._sso()) - 1
+            # botocore: one less than its connection pool, so every thread keeps a warm
+            # connection; plain HTTP has no pool to fit in (one connection per thread).
+            most = HTTP_MAX_WORKERS if self._portal else _pool_size(self._sso()) - 1
+            if self.rate_limit:
+                # Enough threads to keep `rate_limit` going at 400 ms per call, at least 8.
+                wanted_threads = max(DEFAULT_WORKERS, int(self.rate_limit * 0.4 + 0.999))
+                self.workers = min(most, wanted_threads)
+            else:
+                self.workers = most
         wanted = min(self.workers, len(self._seen))
         while len(self._threads) < wanted:
             thread = threading.Thread(
@@ -363,18 +382,27 @@ class InventoryLoader:
                     self._cond.notify_all()
 
     def _list_roles(self, account: Account) -> tuple[str, ...]:
-        client = self._sso()
+        client, portal = self._transport()
+        account_id = account.account_id
         names: list[str] = []
         next_token: str | None = None
         tokens_seen: set[str] = set()
-        doing = f"listing the roles of account {account.account_id}"
+        doing = f"listing the roles of account {account_id}"
         while True:
-            params = {"accountId": account.account_id, "maxResults": MAX_RESULTS}
+            params = {"accountId": account_id, "maxResults": MAX_RESULTS}
             if next_token:
                 params["nextToken"] = next_token
+            if portal is not None:
+                send = lambda token, n=next_token: portal.list_account_roles(  # noqa: E731
+                    token, account_id, MAX_RESULTS, n
+                )
+            else:
+                send = lambda token, p=params: client.list_account_roles(  # noqa: E731
+                    accessToken=token, **p
+                )
             page = self._call(
                 "ListAccountRoles",
-                lambda token, p=params: client.list_account_roles(accessToken=token, **p),
+                send,
                 doing,
                 "roleList",
                 not_found={"roleList": []},
@@ -485,6 +513,17 @@ class InventoryLoader:
             with clients.translated("preparing the portal client"):
                 self._client = clients.client("sso", self.region, max_attempts=1)
         return self._client
+
+    def _transport(self):
+        """(boto3 client, plain-HTTP transport or None). The endpoint always comes from the
+        boto3 client; the hot GETs go over :mod:`ssotui.core.portal_http` when it can serve
+        them (no proxy in the way), else through botocore. ``use_http=False`` forces botocore."""
+        client = self._sso()
+        if self._portal is False:
+            from ssotui.core import portal_http
+
+            self._portal = portal_http.for_client(client) if self.use_http else None
+        return client, self._portal
 
     def _emit(self, event: InventoryEvent) -> None:
         callback = self._on_event

@@ -1,0 +1,152 @@
+"""Runs the real picker (``ssotui.cli.make_app`` → ``SsoTuiApp`` → ``PickerScreen``) headless in
+this process and prints one JSON line with what it measured. Started by ``benchmarks/run.py``
+in a fresh interpreter, with an isolated HOME/config/cache in the environment.
+
+    picker_driver.py ready-roles   B3: until the highlighted row is a role row (actionable)
+    picker_driver.py ready-cached  B4: until cached rows are painted and a row is highlighted
+    picker_driver.py keys          B5/B6: type a query sequence into the filter, time each key
+
+``SSOTUI_BENCH_SPAWN`` is the parent's ``time.time()`` just before it spawned us; times are
+reported relative to it (``ready_s``), so they include interpreter start and every import.
+The "ready" moment is the end of the first frame the headless driver renders after the
+condition holds (Textual composes and encodes it; only the tty write is missing).
+"""
+
+from __future__ import annotations
+
+import time
+
+T_START = time.time()
+
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+SPAWN = float(os.environ.get("SSOTUI_BENCH_SPAWN") or T_START)
+SIZE = (120, 40)
+
+
+def build_app():
+    from ssotui.cli import make_app
+    from ssotui.core.config import load_config, resolve_session
+    from ssotui.core.settings import load_settings
+
+    config = load_config()
+    session = resolve_session(config, sso_session=os.environ.get("SSOTUI_BENCH_SESSION", "bench"))
+    return make_app(session, config, load_settings())
+
+
+def install_frame_spy(frames: list):
+    """Record (wall, cpu, query of the list) at the end of every frame the app composes."""
+    import textual.app
+    from textual._compositor import CompositorUpdate
+
+    display = textual.app.App._display
+
+    def spy(self, screen, renderable):
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(self.console)  # what a real terminal would get
+        display(self, screen, renderable)
+        rows = getattr(self.screen, "rows", None)
+        query = getattr(rows, "query", None) if rows is not None else None
+        frames.append((time.time(), time.process_time(), query))
+
+    textual.app.App._display = spy
+
+
+async def ready(mode: str) -> dict:
+    frames: list = []
+    install_frame_spy(frames)
+    app = build_app()
+    result: dict = {"imports_s": T_START - SPAWN}
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            screen = app.screen
+            rows = getattr(screen, "rows", None)
+            if rows is not None:
+                if mode == "ready-roles":
+                    met = screen._target() is not None
+                else:
+                    met = rows.total_count > 0 and screen.highlighted is not None
+                if met:
+                    seen = len(frames)
+                    while len(frames) == seen:  # the first frame drawn after it holds
+                        await asyncio.sleep(0.001)
+                    result["ready_s"] = frames[seen][0] - SPAWN
+                    result["rows"] = rows.total_count
+                    result["highlighted"] = list(screen.highlighted.key)
+                    result["network_libraries"] = sorted(
+                        m for m in ("boto3", "botocore") if m in sys.modules
+                    )
+                    break
+            await asyncio.sleep(0.002)
+        else:
+            raise SystemExit(f"picker never became ready ({mode})")
+        await pilot.pause()
+    return result
+
+
+def key_sequence(account_prefix: str) -> list[str]:
+    """Keys for: "prod pay", clear, "admin", clear, an account id prefix, clear."""
+    keys: list[str] = []
+    for text in ("prod pay", "admin", account_prefix):
+        keys += ["space" if char == " " else char for char in text]
+        keys += ["backspace"] * len(text)
+    return keys
+
+
+async def keys(settle: float) -> dict:
+    frames: list = []
+    install_frame_spy(frames)
+    app = build_app()
+    result: dict = {"wall_ms": [], "cpu_ms": []}
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        while getattr(getattr(screen, "rows", None), "total_count", 0) == 0:
+            await pilot.pause(0.01)
+            screen = app.screen
+        await asyncio.sleep(settle)  # let the background revalidation attempt settle
+        rows = screen.rows
+        result["rows"] = rows.total_count
+        expected = ""
+        for key in key_sequence(os.environ.get("SSOTUI_BENCH_PREFIX", "12345")):
+            expected = (
+                expected[:-1] if key == "backspace" else expected + (key, " ")[key == "space"]
+            )
+            await asyncio.sleep(0.04)
+            before = len(frames)
+            wall, cpu = time.time(), time.process_time()
+            await pilot.press(key)
+            for _ in range(2000):
+                shown = [f for f in frames[before:] if f[2] == expected]
+                if shown:
+                    break
+                await asyncio.sleep(0.001)
+            else:
+                raise SystemExit(f"no frame showed {expected!r}")
+            result["wall_ms"].append((shown[0][0] - wall) * 1000)
+            result["cpu_ms"].append((shown[0][1] - cpu) * 1000)
+        await pilot.pause()
+        result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["gc_frozen"] = gc.get_freeze_count()
+    return result
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode in ("ready-roles", "ready-cached"):
+        out = asyncio.run(ready(mode))
+    elif mode == "keys":
+        out = asyncio.run(keys(float(os.environ.get("SSOTUI_BENCH_SETTLE", "1.0"))))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    print(json.dumps(out), flush=True)
+    os._exit(0)  # do not wait for the background loader's threads
+
+
+if __name__ == "__main__":
+    main()
