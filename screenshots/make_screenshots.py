@@ -4,9 +4,9 @@
 
 Starts the local emulator (a generated demo org), runs the app headless at 120×40 in a
 throwaway HOME and writes ``login.svg``, ``picker.svg``, ``filtered.svg``, ``menu.svg``,
-``help.svg`` and ``details.svg`` next to this script. Nothing reaches AWS, no browser opens,
-and no secret is ever on screen: the login shows only the user code, and no token, credential
-or console URL is displayed by the app.
+``help.svg``, ``destinations.svg`` and ``details.svg`` next to this script. Nothing reaches
+AWS, no browser opens, and no secret is ever on screen: the login shows only the user code,
+and no token, credential or console URL is displayed by the app.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
     await until(lambda: picker.loader is not None and not picker.state.loading)
     await shot("picker")
 
-    await pilot.press("slash", *"prod pay")
+    await pilot.press(*"prod pay")  # the filter has the focus at start
     await shot("filtered")
 
     await pilot.press("escape", "enter")
@@ -111,6 +111,10 @@ async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
 
     await pilot.press("question_mark")
     await shot("help")
+    await pilot.press("escape")
+
+    await pilot.press("d", *"lo")
+    await shot("destinations")
     await pilot.press("escape")
 
     await pilot.press("slash", *"payments-prod", "down", "escape", "escape", "f")
