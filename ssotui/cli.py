@@ -26,6 +26,8 @@ COMMANDS = (
     "exec",
     "env",
     "credential-process",
+    "profiles",
+    "completion",
     "demo",
     "emulator",
 )
@@ -123,10 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the access portal's shortcut link (no credentials; multi-session)",
     )
+    p.add_argument(
+        "--container",
+        action="store_true",
+        help="wrap the URL in a Firefox container link named after the account and role",
+    )
 
     p = command("shell", "start a shell with the role's credentials", region_flag=False)
     target(p)
     p.add_argument("--shell", metavar="PATH", help="the shell to run (default: $SHELL)")
+    p.add_argument(
+        "--refreshing",
+        action="store_true",
+        help="serve fresh credentials to the shell from a loopback endpoint instead of "
+        "static keys, so that it outlives them",
+    )
 
     p = command("exec", "run a command with the role's credentials", region_flag=False)
     target(p)
@@ -138,6 +151,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("credential-process", "print credentials for the SDKs' credential_process")
     target(p, region=False)
+
+    p = command(
+        "profiles", "write one AWS config profile per account and role (dry run by default)"
+    )
+    p.add_argument("--write", action="store_true", help="apply the change (default: show a diff)")
+    p.add_argument(
+        "--template",
+        metavar="T",
+        default=None,
+        help="profile name template (default {account_name}.{role_name}; "
+        "fields: account_name, account_id, role_name, session)",
+    )
+    p.add_argument(
+        "--profile-region",
+        metavar="R",
+        help="the region = line of each profile (default: settings' default region, else "
+        "the SSO region)",
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ignore the cached inventory",
+    )
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="print a shell completion script: "
+        'eval "$(ssotui completion bash)", or source it from your shell\'s startup file',
+    )
+    p.add_argument("shell_name", metavar="SHELL", choices=COMPLETION_SHELLS)
 
     p = command("demo", "try everything against a built-in emulated organization")
     p.add_argument(
@@ -159,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         "emulator", help="serve the IAM Identity Center emulator (see --help)", add_help=False
     )
     return parser
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -220,7 +268,6 @@ def _workload_region(args, client, settings) -> str:
 
 
 def cmd_login(args) -> int:
-    from ssotui.core import console
     from ssotui.core.errors import LoginRequired
 
     client, _settings = _client(args)
@@ -236,12 +283,22 @@ def cmd_login(args) -> int:
                 f"Already logged in to {label} (token valid until {_local_time(token.expires_at)})."
             )
             return 0
+    _device_login(client, browser=not args.no_browser)
+    return 0
+
+
+def _device_login(client, *, browser: bool) -> None:
+    """The device-code login with its instructions on stderr (stdout stays clean)."""
+    from ssotui.core import console
+
+    auth = client.auth
+    label = client.session.label
     authorization = auth.start_login()
     _err(f"Log in to {label} ({client.session.start_url}).")
     _err(f"Open {authorization.verification_uri_complete}")
     _err("and check that it shows this code:")
     print(authorization.user_code, file=sys.stderr, flush=True)
-    if not args.no_browser and has_display():
+    if browser and has_display():
         try:
             console.open_in_browser(authorization.verification_uri_complete)
         except SsoError as exc:
@@ -260,12 +317,14 @@ def cmd_login(args) -> int:
     if token is None:
         raise SsoError("login cancelled.")
     _err(f"Logged in to {label}; the token is valid until {_local_time(token.expires_at)}.")
-    return 0
 
 
 def cmd_logout(args) -> int:
+    from ssotui.core.credcache import CredentialCache
+
     client, _settings = _client(args)
     had = client.auth.logout()
+    CredentialCache(client.session).clear()
     _err(
         f"Logged out of {client.session.label}."
         if had
@@ -330,6 +389,8 @@ def cmd_console(args) -> int:
     else:
         url = client.console_url(assignment, region=region, destination=destination)
     what = f"{assignment.account_name} ({assignment.account_id}) as {assignment.role_name}"
+    if args.container:
+        url = console.container_url(url, f"{assignment.account_name}/{assignment.role_name}")
     if args.print:
         print(url)
     elif args.copy:
@@ -357,6 +418,8 @@ def _role_env(args, client, settings):
 def cmd_shell(args) -> int:
     from ssotui.core import shell
 
+    if args.refreshing:
+        return _refreshing_shell(args)
     client, settings = _client(args)
     assignment, creds, env, warning = _role_env(args, client, settings)
     if warning:
@@ -368,6 +431,35 @@ def cmd_shell(args) -> int:
         "Type `exit` to leave."
     )
     return shell.run(argv, env)
+
+
+def _refreshing_shell(args) -> int:
+    from datetime import timedelta
+
+    from ssotui.core import shell
+    from ssotui.core.credserver import CredentialServer, refreshing_environment
+
+    client, settings = _client(args)
+    assignment = _target(args, client)
+    # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before they
+    # expire: hand them ones with more left than that, so they do not ask on every call.
+    client.broker.min_remaining = timedelta(minutes=16)
+    client.credentials(assignment)  # fail now (not logged in, role gone), not in the shell
+    region = _workload_region(args, client, settings)
+    warning = shell.nesting_warning(os.environ)
+    if warning:
+        _err(f"warning: {warning}")
+    argv = shell.shell_argv(args.shell)
+    with CredentialServer(lambda: client.credentials(assignment)) as server:
+        env = refreshing_environment(
+            server, assignment, region=region, session_label=client.session.label
+        )
+        _err(
+            f"Starting {argv[0]} as {assignment.role_name} in {assignment.account_name} "
+            f"({assignment.account_id}); credentials are renewed while it runs "
+            "(the SDKs fetch them from a local endpoint). Type `exit` to leave."
+        )
+        return shell.run(argv, env)
 
 
 def cmd_exec(args) -> int:
@@ -391,12 +483,250 @@ def cmd_env(args) -> int:
 
 
 def cmd_credential_process(args) -> int:
-    from ssotui.core import shell
+    """Fast on repeat calls: unexpired credentials come from the 0600 file cache without
+    importing boto3; a miss fetches (logging in once, under a lock, if the session ended)."""
+    from ssotui.core.credcache import FETCH_MIN, CredentialCache, process_json
+    from ssotui.core.timeutil import utcnow
 
-    client, _settings = _client(args)
-    assignment = _target(args, client)
-    print(shell.credential_process_json(client.credentials(assignment)))
+    session = _session(args)
+    cache = CredentialCache(session)
+    cached = None
+    if _is_account_id(args.account):
+        cached = cache.load(args.account, args.role)
+        if cached is not None and cached.expiration - utcnow() >= FETCH_MIN:
+            print(process_json(cached), flush=True)
+            return 0
+    from ssotui.core.service import SsoClient
+    from ssotui.core.settings import load_settings
+
+    client = SsoClient(session, rate_limit=load_settings().rate_limit)
+    if _is_account_id(args.account):
+        account_id = args.account  # no inventory needed: the portal checks the assignment
+    else:
+        account_id = _with_login(client, lambda: _target(args, client)).account_id
+        cached = cache.load(account_id, args.role)
+        if cached is not None and cached.expiration - utcnow() >= FETCH_MIN:
+            print(process_json(cached), flush=True)
+            return 0
+    client.broker.min_remaining = FETCH_MIN
+
+    def fetch():
+        return client.broker.get(account_id, args.role)
+
+    if cached is None:
+        creds = _with_login(client, fetch)
+        cache.save(creds)
+    else:
+        try:
+            creds = fetch()  # no interactive login while the cached set still works
+        except SsoError:
+            creds = cached  # more than 10 minutes left: better than failing
+        else:
+            cache.save(creds)
+    print(process_json(creds), flush=True)
     return 0
+
+
+def _is_account_id(text: str) -> bool:
+    return len(text) == 12 and text.isdigit()
+
+
+def _with_login(client, call):
+    """``call()``; if the session has ended, log in once and call again. The first of many
+    concurrent processes takes the token lock and runs the device flow (browser, instructions
+    on stderr); the others wait on the lock, see the new token and use it."""
+    from ssotui.core.errors import LoginRequired
+
+    auth = client.auth
+    try:
+        before = auth.cache.load_token()
+    except LoginRequired:
+        before = None
+    try:
+        return call()
+    except LoginRequired:
+        if not has_display():
+            raise  # nobody could see the instructions (the SDK swallows our stderr)
+    with auth.cache.lock():
+        try:
+            latest = auth.cache.load_token()
+        except LoginRequired:
+            latest = None
+        if latest is not None and (before is None or latest.access_token != before.access_token):
+            try:
+                return call()  # another process logged in meanwhile
+            except LoginRequired:
+                pass
+        _err(f"ssotui: the session {client.session.label} has ended; logging in again.")
+        _device_login(client, browser=True)
+        return call()
+
+
+def cmd_profiles(args) -> int:
+    from ssotui.core.profiles import DEFAULT_TEMPLATE, plan_profiles
+
+    client, settings = _client(args)
+    session = client.session
+    if session.name is None:
+        raise SsoError(
+            "generated profiles need an [sso-session] section (this session is a legacy "
+            "profile or --start-url): add one and use --sso-session NAME."
+        )
+    from ssotui.core import paths
+
+    inventory = client.inventory(refresh=bool(getattr(args, "refresh", False)))
+    plan = plan_profiles(
+        session,
+        inventory.assignments(),
+        region=args.profile_region or settings.default_region or session.region,
+        template=args.template or DEFAULT_TEMPLATE,
+        path=paths.aws_config_file(),
+    )
+    for name, a in plan.skipped:
+        _err(
+            f"warning: skipped {name} ({a.account_id} {a.role_name}): a profile of that name "
+            "is already defined outside the ssotui block."
+        )
+    count = len(plan.profiles)
+    if not plan.changed:
+        _err(f"{plan.path}: no changes ({count} profiles for sso-session {session.name}).")
+        return 0
+    if not args.write:
+        sys.stdout.write(plan.diff())
+        _err(
+            f"Dry run: {count} profiles for sso-session {session.name}. "
+            "Run `ssotui profiles --write` (with the same flags) to apply this change."
+        )
+        return 0
+    backup = plan.write()
+    saved = f"; the previous file is in {backup}" if backup else ""
+    _err(f"Wrote {count} profiles for sso-session {session.name} to {plan.path}{saved}.")
+    return 0
+
+
+def cmd_completion(args) -> int:
+    sys.stdout.write(completion_script(build_parser(), args.shell_name))
+    return 0
+
+
+# -- shell completion --------------------------------------------------------------------------
+
+
+def _options(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
+    """``(option, help)`` for every long option of ``parser`` (short ones too if no long)."""
+    out = []
+    for action in parser._actions:  # argparse has no public accessor for this
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        for option in longs or action.option_strings:
+            text = action.help if action.help not in (None, argparse.SUPPRESS) else ""
+            out.append((option, " ".join(str(text).split())))
+    return out
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, tuple[str, argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help or "" for a in action._choices_actions}
+            return {name: (helps.get(name, ""), p) for name, p in action.choices.items()}
+    return {}
+
+
+def _sq(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def completion_script(parser: argparse.ArgumentParser, shell_name: str) -> str:
+    """A static completion script for ``shell_name`` (bash, zsh or fish), generated from the
+    parser: the subcommands, the global flags and each subcommand's flags."""
+    subs = _subcommands(parser)
+    top = [o for o, _h in _options(parser)]
+    # global options that take a value: their value is not the command
+    valued = "|".join(
+        o for a in parser._actions if a.option_strings and a.nargs != 0 for o in a.option_strings
+    )
+    if shell_name == "bash":
+        lines = [
+            '# ssotui completion for bash: eval "$(ssotui completion bash)"',
+            "_ssotui() {",
+            '    local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" i',
+            "    for ((i = 1; i < COMP_CWORD; i++)); do",
+            '        case "${COMP_WORDS[i]}" in',
+            f"            {valued}) ((i++)) ;;",
+            "            -*) ;;",
+            '            *) cmd="${COMP_WORDS[i]}"; break ;;',
+            "        esac",
+            "    done",
+            '    local words=""',
+            '    case "$cmd" in',
+        ]
+        for name, (_help, sub) in subs.items():
+            flags = " ".join(o for o, _h in _options(sub))
+            lines.append(f'        {name}) words="{flags}" ;;')
+        lines += [
+            f'        "") words="{" ".join(subs)} {" ".join(top)}" ;;',
+            "    esac",
+            '    COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+            "}",
+            "complete -o default -F _ssotui ssotui",
+        ]
+    elif shell_name == "zsh":
+        lines = [
+            "#compdef ssotui",
+            '# ssotui completion for zsh: eval "$(ssotui completion zsh)"',
+            "_ssotui() {",
+            "    local cmd='' i",
+            "    for ((i = 2; i < CURRENT; i++)); do",
+            "        case ${words[i]} in",
+            f"            {valued}) ((i++)) ;;",
+            "            -*) ;;",
+            "            *) cmd=${words[i]}; break ;;",
+            "        esac",
+            "    done",
+            "    local -a items",
+            "    case $cmd in",
+        ]
+        for name, (_help, sub) in subs.items():
+            items = " ".join(
+                _sq(f"{o}:{h.replace(':', ' ')}" if h else o) for o, h in _options(sub)
+            )
+            lines.append(f"        {name}) items=({items}) ;;")
+        cmd_items = " ".join(_sq(f"{n}:{h.replace(':', ' ')}") for n, (h, _p) in subs.items())
+        top_items = " ".join(
+            _sq(f"{o}:{h.replace(':', ' ')}" if h else o) for o, h in _options(parser)
+        )
+        lines += [
+            f"        '') items=({cmd_items} {top_items}) ;;",
+            "    esac",
+            "    _describe -t commands ssotui items || _files",
+            "}",
+            'if [ "$funcstack[1]" = "_ssotui" ]; then _ssotui "$@";',
+            "else compdef _ssotui ssotui; fi",
+        ]
+    elif shell_name == "fish":
+        names = " ".join(subs)
+        lines = ["# ssotui completion for fish: ssotui completion fish | source"]
+        lines.append("complete -c ssotui -f")
+        for name, (help_text, _sub) in subs.items():
+            lines.append(
+                f"complete -c ssotui -n 'not __fish_seen_subcommand_from {names}' "
+                f"-a {name} -d {_sq(help_text)}"
+            )
+        for option, help_text in _options(parser):
+            if option.startswith("--"):
+                lines.append(
+                    f"complete -c ssotui -n 'not __fish_seen_subcommand_from {names}' "
+                    f"-l {option[2:]} -d {_sq(help_text)}"
+                )
+        for name, (_help, sub) in subs.items():
+            for option, help_text in _options(sub):
+                if option.startswith("--"):
+                    lines.append(
+                        f"complete -c ssotui -n '__fish_seen_subcommand_from {name}' "
+                        f"-l {option[2:]} -d {_sq(help_text)}"
+                    )
+    else:
+        raise SsoError(f"no completion for {shell_name!r}: use one of bash, zsh, fish.")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_demo(args) -> int:
@@ -438,6 +768,8 @@ HANDLERS = {
     "exec": cmd_exec,
     "env": cmd_env,
     "credential-process": cmd_credential_process,
+    "profiles": cmd_profiles,
+    "completion": cmd_completion,
     "demo": cmd_demo,
 }
 

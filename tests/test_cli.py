@@ -266,3 +266,25 @@ def test_start_url_flags_work_without_config(emulator):
         ).stdout
     )
     assert rows == expected_rows(emulator)
+
+
+@pytest.mark.parametrize("command", ["profiles", "completion"])
+def test_new_commands_have_help(command):
+    proc = ssotui(command, "--help")
+    assert proc.stdout.startswith(f"usage: ssotui {command}")
+
+
+def test_console_container_link_is_named_after_account_and_role(logged_in, emulator):
+    from urllib.parse import parse_qs, quote
+
+    account = emulator.org.accounts[1]
+    role = account.roles[0]
+    url = ssotui("console", account.account_id, role, "--print", "--container").stdout.strip()
+    assert url.startswith("ext+granted-containers:name=" + quote(f"{account.name}/{role}", safe=""))
+    fields = parse_qs(url.split(":", 1)[1])
+    assert fields["name"] == [f"{account.name}/{role}"]
+    assert fields["url"][0].startswith(emulator.base_url + "/federation?Action=login&")
+    portal = ssotui(
+        "console", account.account_id, role, "--print", "--container", "--portal-link"
+    ).stdout
+    assert "awsapps.com" in parse_qs(portal.strip().split(":", 1)[1])["url"][0]

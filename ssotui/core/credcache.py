@@ -1,0 +1,166 @@
+"""A small on-disk cache of role credentials for ``ssotui credential-process``.
+
+The SDKs run ``credential_process`` afresh in every new process and do not cache its answer
+(protocol reference §5.3), so without this cache every ``aws`` command would pay for a
+GetRoleCredentials call. Entries live in ``<cache dir>/credentials/`` (mode 0700), one file per
+session × account × role named ``sha1(session cache key, account, role)``; each file holds
+secrets, so it is written atomically with mode 0600 (a looser file is tightened on read) and is
+deleted by ``ssotui logout``. Nothing here imports boto3: a cache hit must stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ssotui.core import paths, timeutil
+from ssotui.core.models import RoleCredentials, SsoSession
+
+# botocore re-runs credential_process 15 min (advisory) and 10 min (mandatory) before expiry:
+# hand out cached credentials only while more than REUSE_MIN is left, and fetch new ones so
+# that they have at least FETCH_MIN left when possible.
+REUSE_MIN = timedelta(minutes=10)
+FETCH_MIN = timedelta(minutes=15)
+_VERSION = 1
+
+
+def cache_directory() -> Path:
+    return paths.cache_dir() / "credentials"
+
+
+def entry_name(session: SsoSession, account_id: str, role_name: str) -> str:
+    key = json.dumps([session.cache_key, account_id, role_name], separators=(",", ":"))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest() + ".json"
+
+
+class CredentialCache:
+    """Role credentials of one session, shared between processes through 0600 files."""
+
+    def __init__(
+        self,
+        session: SsoSession,
+        directory: Path | None = None,
+        *,
+        clock: Callable[[], datetime] = timeutil.utcnow,
+        reuse_min: timedelta = REUSE_MIN,
+    ) -> None:
+        self.session = session
+        self.directory = Path(directory) if directory is not None else cache_directory()
+        self._clock = clock
+        self.reuse_min = reuse_min
+
+    def path(self, account_id: str, role_name: str) -> Path:
+        return self.directory / entry_name(self.session, account_id, role_name)
+
+    def load(self, account_id: str, role_name: str) -> RoleCredentials | None:
+        """Cached credentials with more than ``reuse_min`` left, else None (never raises)."""
+        path = self.path(account_id, role_name)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                return None
+            if st.st_mode & 0o077:
+                with suppress(OSError):
+                    os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "r", encoding="utf-8") as handle:
+                fd = -1
+                data = json.load(handle)
+            creds = _from_dict(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        if (
+            creds.account_id != account_id
+            or creds.role_name != role_name
+            or data.get("Session") != self.session.cache_key
+        ):
+            return None
+        if creds.expiration - self._clock() <= self.reuse_min:
+            return None
+        return creds
+
+    def save(self, creds: RoleCredentials) -> None:
+        """Write ``creds`` atomically (temp file, fsync, rename) with mode 0600."""
+        import tempfile  # only on a miss: the cache-hit path stays light
+
+        directory = paths.private_dir(self.directory)
+        data = {
+            "Version": _VERSION,
+            "Session": self.session.cache_key,
+            "AccountId": creds.account_id,
+            "RoleName": creds.role_name,
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": timeutil.format_utc(creds.expiration),
+        }
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ssotui-", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path(creds.account_id, creds.role_name))
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def clear(self) -> int:
+        """Delete every cached entry of this session (for logout); returns how many."""
+        removed = 0
+        try:
+            entries = list(self.directory.glob("*.json"))
+        except OSError:
+            return 0
+        for path in entries:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                mine = isinstance(data, dict) and data.get("Session") == self.session.cache_key
+            except (OSError, ValueError):
+                mine = False
+            if mine:
+                with suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
+
+def process_json(creds: RoleCredentials) -> str:
+    """The ``credential_process`` answer (as :func:`ssotui.core.shell.credential_process_json`,
+    without importing subprocess for it on the cache-hit path)."""
+    return json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": timeutil.format_utc(creds.expiration),
+        }
+    )
+
+
+def _from_dict(data) -> RoleCredentials:
+    if not isinstance(data, dict) or data.get("Version") != _VERSION:
+        raise ValueError("not a credential cache entry")
+    return RoleCredentials(
+        account_id=str(data["AccountId"]),
+        role_name=str(data["RoleName"]),
+        access_key_id=str(data["AccessKeyId"]),
+        secret_access_key=str(data["SecretAccessKey"]),
+        session_token=str(data["SessionToken"]),
+        expiration=timeutil.parse_utc(str(data["Expiration"])),
+    )
