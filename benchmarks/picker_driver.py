@@ -90,6 +90,24 @@ async def ready(mode: str) -> dict:
     return result
 
 
+def send_key(app, key: str) -> None:
+    """Hand a key to the app the way the terminal driver does (``driver.send_message``), and
+    return at once: ``pilot.press`` would also spin in ``wait_for_idle`` and walk every
+    widget's queue, which costs CPU in the very loop being measured."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import _get_unicode_name_from_key
+
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(key))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
 def key_sequence(account_prefix: str) -> list[str]:
     """Keys for: "prod pay", clear, "admin", clear, an account id prefix, clear."""
     keys: list[str] = []
@@ -120,7 +138,7 @@ async def keys(settle: float) -> dict:
             await asyncio.sleep(0.04)
             before = len(frames)
             wall, cpu = time.time(), time.process_time()
-            await pilot.press(key)
+            send_key(app, key)
             for _ in range(2000):
                 shown = [f for f in frames[before:] if f[2] == expected]
                 if shown:

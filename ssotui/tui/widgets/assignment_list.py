@@ -13,6 +13,7 @@ the bar still scroll.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -49,6 +50,9 @@ FAVORITE, RECENT = "★", "•"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NO_SPANS: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
 _NO_BAR, _TRACK, _THUMB = 0, 1, 2
+
+
+GC_FREEZE_ROWS = 5_000  # from this many rows on, set_rows() moves them out of the GC's way
 
 
 class Columns(NamedTuple):
@@ -329,6 +333,11 @@ class AssignmentList(ScrollView, can_focus=True):
             cursor = self._position_of(row)
         self._strips.clear()  # row indices mean other rows now
         self._after_change(cursor)
+        if len(rows) >= GC_FREEZE_ROWS:
+            # Tens of thousands of long-lived rows and index entries would otherwise be walked
+            # by every full collection, which lands on a keystroke now and then (~100 ms at
+            # 50,000 rows). Frozen objects are still freed by reference counting when replaced.
+            gc.freeze()
 
     def set_query(self, query: str) -> None:
         """Filter the rows. The highlight stays on its row if still shown, else goes first."""

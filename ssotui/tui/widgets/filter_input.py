@@ -5,6 +5,8 @@ ctrl+o opens the console, ctrl+s starts the subshell, Esc goes back to the list.
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -57,3 +59,10 @@ class FilterInput(Input):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
+
+    def _watch_value(self, value: str) -> None:
+        # Input's watcher assigns ``virtual_size``, a layout reactive, on every change, which
+        # costs a relayout of the whole screen per keystroke. This box's size is fixed by CSS,
+        # so store the same value quietly first: the assignment then changes nothing.
+        self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
