@@ -249,15 +249,6 @@ def _local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M %Z").strip()
 
 
-def has_display(environ=os.environ) -> bool:
-    """Whether opening a browser can work: macOS/Windows, a graphical session, or BROWSER."""
-    if environ.get("BROWSER"):
-        return True
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
-
-
 def _workload_region(args, client, settings) -> str:
     return (
         getattr(args, "workload_region", None) or settings.default_region or client.session.region
@@ -298,7 +289,7 @@ def _device_login(client, *, browser: bool) -> None:
     _err(f"Open {authorization.verification_uri_complete}")
     _err("and check that it shows this code:")
     print(authorization.user_code, file=sys.stderr, flush=True)
-    if browser and has_display():
+    if browser and console.has_display():
         try:
             console.open_in_browser(authorization.verification_uri_complete)
         except SsoError as exc:
@@ -535,6 +526,7 @@ def _with_login(client, call):
     """``call()``; if the session has ended, log in once and call again. The first of many
     concurrent processes takes the token lock and runs the device flow (browser, instructions
     on stderr); the others wait on the lock, see the new token and use it."""
+    from ssotui.core import console
     from ssotui.core.errors import LoginRequired
 
     auth = client.auth
@@ -545,7 +537,7 @@ def _with_login(client, call):
     try:
         return call()
     except LoginRequired:
-        if not has_display():
+        if not console.has_display():
             raise  # nobody could see the instructions (the SDK swallows our stderr)
     with auth.cache.lock():
         try:

@@ -140,8 +140,10 @@ class CredentialCache:
 
 
 def process_json(creds: RoleCredentials) -> str:
-    """The ``credential_process`` answer (as :func:`ssotui.core.shell.credential_process_json`,
-    without importing subprocess for it on the cache-hit path)."""
+    """The ``credential_process`` answer botocore's ProcessProvider expects (§5.3).
+
+    It lives here, not in :mod:`ssotui.core.shell` (which re-exports it as
+    ``credential_process_json``), to keep subprocess off the cache-hit path."""
     return json.dumps(
         {
             "Version": 1,

@@ -14,6 +14,7 @@ import subprocess
 import threading
 from collections.abc import Mapping
 
+from ssotui.core.credcache import process_json as credential_process_json  # noqa: F401
 from ssotui.core.errors import SsoError
 from ssotui.core.models import Assignment, RoleCredentials
 from ssotui.core.timeutil import format_utc
@@ -205,16 +206,3 @@ def export_script(
     else:
         raise SsoError(f"unknown export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}.")
     return "\n".join(lines) + "\n"
-
-
-def credential_process_json(creds: RoleCredentials) -> str:
-    """The ``credential_process`` answer botocore's ProcessProvider expects (§5.3)."""
-    return json.dumps(
-        {
-            "Version": 1,
-            "AccessKeyId": creds.access_key_id,
-            "SecretAccessKey": creds.secret_access_key,
-            "SessionToken": creds.session_token,
-            "Expiration": format_utc(creds.expiration),
-        }
-    )
