@@ -352,21 +352,28 @@ class InventoryLoader:
         return self._pending.popitem(last=False)[1]
 
     def _worker(self) -> None:
+        limiter = self._limiters["ListAccountRoles"]
         while True:
             with self._cond:
-                while True:
-                    if self._stop.is_set():
-                        return
-                    if self._pending:
-                        account = self._take()
-                        self._taken.add(account.account_id)
-                        self._active += 1
-                        break
-                    if self._listing_done:
+                while not self._pending:
+                    if self._stop.is_set() or self._listing_done:
                         return
                     self._cond.wait()
+            # Wait for a send slot *before* choosing the account, so that an account
+            # prioritized meanwhile goes out at the very next slot instead of after every
+            # worker's queued one (8 workers at 20 req/s would make it wait ~0.4 s).
+            if not limiter.unlimited:
+                limiter.acquire()
+            with self._cond:
+                if self._stop.is_set():
+                    return
+                if not self._pending:
+                    continue  # another worker took the last one; the slot goes unused
+                account = self._take()
+                self._taken.add(account.account_id)
+                self._active += 1
             try:
-                roles = self._list_roles(account)
+                roles = self._list_roles(account, slot_held=not limiter.unlimited)
                 with self._emit_lock:
                     with self._lock:
                         self._roles[account.account_id] = roles
@@ -381,7 +388,7 @@ class InventoryLoader:
                     self._active -= 1
                     self._cond.notify_all()
 
-    def _list_roles(self, account: Account) -> tuple[str, ...]:
+    def _list_roles(self, account: Account, slot_held: bool = False) -> tuple[str, ...]:
         client, portal = self._transport()
         account_id = account.account_id
         names: list[str] = []
@@ -406,7 +413,9 @@ class InventoryLoader:
                 doing,
                 "roleList",
                 not_found={"roleList": []},
+                slot_held=slot_held,
             )
+            slot_held = False
             for item in page.get("roleList") or ():
                 name = item.get("roleName")
                 if name and name not in names:
@@ -418,15 +427,22 @@ class InventoryLoader:
 
     # -- one call with retries ------------------------------------------------------------------
 
-    def _call(self, operation: str, send, doing: str, key: str, not_found=None) -> dict:
-        """One API call with our retry policy. ``key`` is the list the answer must hold."""
+    def _call(
+        self, operation: str, send, doing: str, key: str, not_found=None, slot_held=False
+    ) -> dict:
+        """One API call with our retry policy. ``key`` is the list the answer must hold.
+        ``slot_held``: the caller already waited for the rate limiter's slot for the first
+        attempt."""
         limiter = self._limiters[operation]
         attempt = 0
         while True:
             if self._stop.is_set():
                 raise _Stopped
             token = self._current_token()
-            limiter.acquire()
+            if slot_held:
+                slot_held = False
+            else:
+                limiter.acquire()
             if self._stop.is_set():
                 raise _Stopped
             attempt += 1
