@@ -46,13 +46,16 @@ class Fakes:
     picks_path: Path | None = None
     exit_status: int = 0
 
-    def services(self) -> Services:
+    def services(self, settings: Settings | None = None) -> Services:
+        """The default services for ``settings`` (so rate_limit reaches the client), with
+        every boundary replaced by a recorder."""
+
         def run_process(argv, env) -> int:
             self.processes.append((list(argv), dict(env)))
             return self.exit_status
 
         return dataclasses.replace(
-            Services.default(Settings()),
+            Services.default(settings or Settings()),
             open_url=self.opened.append,
             copy=self.copied.append,
             run_process=run_process,
@@ -76,11 +79,12 @@ def make_app(
     aws_config: AwsConfig | None = None,
     **kwargs,
 ) -> SsoTuiApp:
+    settings = settings or Settings()
     return SsoTuiApp(
         session=session,
         aws_config=aws_config if aws_config is not None else load_config(),
-        settings=settings or Settings(),
-        services=fakes.services(),
+        settings=settings,
+        services=fakes.services(settings),
         **kwargs,
     )
 

@@ -289,3 +289,11 @@ async def test_the_credential_server_stops_even_when_the_shell_fails(emulator, s
         await pilot.pause()
         with pytest.raises(urllib.error.URLError):
             fetch_credentials(seen[0])
+
+
+async def test_the_rate_limit_setting_reaches_the_client(emulator, sso_session, fakes):
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes, Settings(rate_limit=2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await open_picker(pilot, app, loaded=False)
+        assert picker.client.rate_limit == 2.0
