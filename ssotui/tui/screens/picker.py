@@ -304,7 +304,7 @@ class PickerScreen(RoleActionScreen):
     def _update_count(self) -> None:
         rows = self.rows
         text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
-        self.query_one("#count", Label).update(text)
+        self.query_one("#count", Label).update(text, layout=False)  # fixed width in app.tcss
 
     @on(AssignmentList.Highlighted)
     def _highlighted(self, event: AssignmentList.Highlighted) -> None:
@@ -340,8 +340,11 @@ class PickerScreen(RoleActionScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if bool(event.value) != bool(self.rows.query):
-            self.refresh_bindings()  # "Esc clears the filter" appears or goes
+        if bool(event.value) != bool(self.rows.query) and self.focused is not self.filter:
+            # "Esc clears the filter" is the list's key: refresh the footer only when the list
+            # shows it. While typing, the footer shows the filter's keys, and focus moving back
+            # to the list refreshes it anyway (rebuilding the footer cost ~20 ms a keystroke).
+            self.refresh_bindings()
         self.rows.set_query(event.value)
         self._update_count()
 
