@@ -10,20 +10,9 @@ import sys
 
 
 def main() -> int:
-    from ssotui.emulator import Emulator
-    from ssotui.emulator.cli import build_parser
+    from ssotui.emulator.cli import build_parser, from_args
 
-    args = build_parser().parse_args(sys.argv[1:])
-    emu = Emulator(
-        accounts=args.accounts,
-        seed=args.seed,
-        latency_ms=args.latency_ms,
-        rate_limit=args.rate_limit,
-        fail_rate=args.fail_rate,
-        approve_after=args.approve_after,
-        token_ttl=args.token_ttl,
-        port=args.port,
-    ).start()
+    emu = from_args(build_parser().parse_args(sys.argv[1:])).start()
     print(emu.base_url, flush=True)
     for line in sys.stdin:
         command = line.strip()

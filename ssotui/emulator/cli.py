@@ -78,13 +78,13 @@ region = {REGION}"""
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
+def from_args(args: argparse.Namespace):
+    """An (unstarted) Emulator configured by ``build_parser()``'s options."""
     from . import Emulator
 
-    args = build_parser().parse_args(argv)
     if not 0 <= args.fail_rate <= 1:
         build_parser().error("--fail-rate must be between 0 and 1")
-    emu = Emulator(
+    return Emulator(
         accounts=args.accounts,
         seed=args.seed,
         latency_ms=args.latency_ms,
@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         deny_all=args.deny_all,
         port=args.port,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    emu = from_args(args)
     try:
         emu.start()
     except OSError as err:
