@@ -46,7 +46,7 @@ def test_round_trip_is_private_and_keyed_by_session_account_and_role(tmp_path):
     assert cache.load("999988887777", "Admin") is None
     other = CredentialCache(OTHER, tmp_path / "credentials", clock=lambda: NOW)
     assert other.load("111122223333", "Admin") is None
-    assert list(path.parent.glob(".ssotui-*")) == []  # no temp files left behind
+    assert list(path.parent.glob("*.tmp")) == []  # no temp files left behind
 
 
 def test_reused_only_while_more_than_ten_minutes_remain(tmp_path):

@@ -9,15 +9,14 @@ one line naming the file and the problem.
 from __future__ import annotations
 
 import configparser
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ssotui.core import paths
 from ssotui.core.errors import ConfigError
+from ssotui.core.files import atomic_write_text
 from ssotui.core.models import DEFAULT_SCOPES, SsoSession
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
@@ -206,22 +205,3 @@ def add_sso_session(name: str, start_url: str, region: str, path: Path | None = 
         sep = "\n"
     atomic_write_text(path, old + sep + block, mode=mode)
     return path
-
-
-def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write via a temp file in the same directory, fsync, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -93,9 +93,9 @@ class CredentialCache:
 
     def save(self, creds: RoleCredentials) -> None:
         """Write ``creds`` atomically (temp file, fsync, rename) with mode 0600."""
-        import tempfile  # only on a miss: the cache-hit path stays light
+        from ssotui.core.files import atomic_write_text  # a miss only: hits stay light
 
-        directory = paths.private_dir(self.directory)
+        paths.private_dir(self.directory)  # 0700: the file holds secrets
         data = {
             "Version": _VERSION,
             "Session": self.session.cache_key,
@@ -106,18 +106,7 @@ class CredentialCache:
             "SessionToken": creds.session_token,
             "Expiration": timeutil.format_utc(creds.expiration),
         }
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ssotui-", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path(creds.account_id, creds.role_name))
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_text(self.path(creds.account_id, creds.role_name), json.dumps(data))
 
     def clear(self) -> int:
         """Delete every cached entry of this session (for logout); returns how many."""

@@ -17,9 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +29,7 @@ from pathlib import Path
 from ssotui.core import paths, timeutil
 from ssotui.core.clients import THROTTLE_CODES, error_code, is_retryable, to_sso_error
 from ssotui.core.errors import NetworkError, SsoError
+from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Account, Assignment, SsoSession
 from ssotui.core.ratelimit import RateLimiter
 
@@ -609,33 +608,10 @@ class InventoryCache:
         loaded inventory is never lost because of the disk."""
         data = _encode(session, inventory)
         try:
-            directory = paths.private_dir(self.directory)
+            paths.private_dir(self.directory)
             target = self.path_for(session)
-            fd, temp = tempfile.mkstemp(dir=directory, prefix=".inventory-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    os.fchmod(handle.fileno(), 0o600)
-                    json.dump(data, handle, indent=1, ensure_ascii=False)
-                    handle.write("\n")
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temp, target)
-            except BaseException:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
-                raise
-            try:
-                dir_fd = os.open(directory, os.O_RDONLY)
-            except OSError:
-                return
-            try:
-                os.fsync(dir_fd)
-            except OSError:
-                pass
-            finally:
-                os.close(dir_fd)
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+            atomic_write_text(target, text, mode=0o600)
         except OSError as exc:
             log.warning("could not write the inventory cache in %s: %s", self.directory, exc)
 

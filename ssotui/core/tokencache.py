@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from ssotui.core import paths, timeutil
 from ssotui.core.errors import LoginRequired
+from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Registration, SsoSession, Token
 
 try:  # pragma: no cover - fcntl is missing only on Windows
@@ -165,35 +165,9 @@ def token_to_dict(token: Token) -> dict:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600 (replacing any looser file)."""
-    directory = paths.private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ssotui-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (best effort; not possible on every platform)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write ``text`` to ``path`` atomically with mode 0600 in a 0700 directory."""
+    paths.private_dir(path.parent)
+    atomic_write_text(path, text, mode=0o600)
 
 
 class _PathLock:
