@@ -8,7 +8,7 @@ Everything here is blocking: the TUI calls it from thread workers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ssotui.core import console
 from ssotui.core.auth import Authenticator
@@ -71,25 +71,7 @@ class SsoClient:
         A 12-digit id with an assigned role is accepted even when the inventory is stale.
         """
         inventory = inventory or self.inventory()
-        rows = inventory.assignments()
-        if _ACCOUNT_ID.match(account):
-            matches = [a for a in rows if a.account_id == account]
-        else:
-            matches = [a for a in rows if a.account_name == account]
-            if not matches:
-                matches = [a for a in rows if a.account_name.lower() == account.lower()]
-        if not matches:
-            if _ACCOUNT_ID.match(account):
-                return Assignment(account, account, "", role)
-            raise NotFound(f"no account named {account!r} in {self.session.label}.")
-        ids = {a.account_id for a in matches}
-        if len(ids) > 1:
-            raise NotFound(f"{len(ids)} accounts are named {account!r}: use the 12-digit id.")
-        for row in matches:
-            if row.role_name == role:
-                return row
-        roles = ", ".join(sorted(a.role_name for a in matches)) or "none"
-        raise NotFound(f"no role {role!r} in account {account!r} (you have: {roles}).")
+        return resolve_assignment(inventory.assignments(), account, role, self.session.label)
 
     # -- credentials and console -------------------------------------------------------------
 
@@ -120,3 +102,30 @@ class SsoClient:
         return console.portal_link(
             self.session.start_url, assignment.account_id, assignment.role_name, target
         )
+
+
+def resolve_assignment(
+    rows: Sequence[Assignment], account: str, role: str, where: str = "this session"
+) -> Assignment:
+    """ACCOUNT (12-digit id, exact name, else case-insensitive name) and ROLE (exact
+    permission-set name) among ``rows``; ``NotFound`` says why not (``where`` names the
+    session). A 12-digit id that is not among ``rows`` gives a bare assignment for that id
+    (the inventory may be stale), which callers holding rows can tell by its key."""
+    if _ACCOUNT_ID.match(account):
+        matches = [a for a in rows if a.account_id == account]
+    else:
+        matches = [a for a in rows if a.account_name == account]
+        if not matches:
+            matches = [a for a in rows if a.account_name.lower() == account.lower()]
+    if not matches:
+        if _ACCOUNT_ID.match(account):
+            return Assignment(account, account, "", role)
+        raise NotFound(f"no account named {account!r} in {where}.")
+    ids = {a.account_id for a in matches}
+    if len(ids) > 1:
+        raise NotFound(f"{len(ids)} accounts are named {account!r}: use the 12-digit id.")
+    for row in matches:
+        if row.role_name == role:
+            return row
+    roles = ", ".join(sorted(a.role_name for a in matches)) or "none"
+    raise NotFound(f"no role {role!r} in account {account!r} (you have: {roles}).")
