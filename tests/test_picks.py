@@ -4,7 +4,7 @@ import json
 import stat
 
 from ssotui.core.models import Assignment
-from ssotui.core.picks import RECENT_CAP, Picks, PickStore, order
+from ssotui.core.picks import RECENT_CAP, Picks, PickStore, order, pinned_keys
 
 
 def row(name: str, role: str, account_id: str | None = None) -> Assignment:
@@ -89,3 +89,54 @@ def test_corrupt_file_reads_as_empty(tmp_path):
     assert PickStore(path).load("s") == Picks()
     path.write_text(json.dumps({"sessions": {"s": {"favorites": [["1"], 3, ["2", "r"]]}}}))
     assert PickStore(path).load("s").favorites == (("2", "r"),)
+
+
+def test_settings_favorites_resolve_by_name_or_id_like_the_cli_and_keep_their_order():
+    specs = [
+        ("000000000004", "Admin"),  # by id
+        ("ALPHA", "ReadOnly"),  # by name, case-insensitively as the CLI does
+        ("nowhere", "Admin"),  # no such account: ignored
+        ("999999999999", "Admin"),  # an id that is not in the list: ignored
+        ("zeta", "ReadOnly"),  # no such role: ignored
+        ("gamma", "Admin"),  # the same row again: once
+    ]
+    assert pinned_keys(ROWS, specs) == (("000000000004", "Admin"), ("000000000001", "ReadOnly"))
+    assert pinned_keys(ROWS, []) == ()
+    twins = [*ROWS, row("gamma", "Admin", "000000000005")]
+    assert pinned_keys(twins, [("gamma", "Admin")]) == ()  # ambiguous name: ignored
+
+
+def test_settings_favorites_come_first_in_their_order_then_the_stores_favorites():
+    picks = Picks().toggle_favorite(("000000000002", "Admin")).record(("000000000003", "Admin"))
+    picks = picks.with_pinned(pinned_keys(ROWS, [("zeta", "Admin"), ("alpha", "ReadOnly")]))
+    assert names(order(ROWS, picks)) == [
+        ("zeta", "Admin"),  # settings, as written (zeta is also the most recent pick)
+        ("alpha", "ReadOnly"),
+        ("Beta", "Admin"),  # the store's favorite
+        ("alpha", "Admin"),
+        ("gamma", "Admin"),
+    ]
+    assert picks.favorite_keys == {
+        ("000000000003", "Admin"),
+        ("000000000001", "ReadOnly"),
+        ("000000000002", "Admin"),
+    }
+    assert picks.is_favorite(("000000000003", "Admin"))
+    assert picks.is_pinned(("000000000003", "Admin"))
+    assert not picks.is_pinned(("000000000002", "Admin"))
+
+
+def test_settings_favorites_are_read_only_and_never_saved(tmp_path):
+    pinned = ("000000000003", "Admin")
+    picks = Picks().with_pinned([pinned])
+    assert picks.toggle_favorite(pinned) == picks
+    other = ("000000000002", "Admin")
+    toggled = picks.toggle_favorite(other)
+    assert toggled.favorites == (other,) and toggled.pinned == (pinned,)
+    store = PickStore(tmp_path / "picks.json")
+    store.save("s", toggled.record(pinned))
+    assert json.loads(store.path.read_text())["sessions"]["s"] == {
+        "favorites": [list(other)],
+        "recents": [list(pinned)],
+    }
+    assert store.load("s").pinned == ()

@@ -123,3 +123,40 @@ def test_the_shipped_example_documents_every_key_and_its_values_are_the_defaults
     assert lines
     for line in lines:
         parse_settings(tomllib.loads(line), tmp_path / "x.toml")
+
+
+def test_favorites_are_account_and_role_pairs_in_the_order_written(tmp_path):
+    path = write(
+        tmp_path,
+        'favorites = ["production/AdministratorAccess", " 123456789012 / ReadOnlyAccess ",'
+        ' "team/a/Dev", "production/AdministratorAccess"]\n',
+    )
+    assert load_settings(path).favorites == (
+        ("production", "AdministratorAccess"),
+        ("123456789012", "ReadOnlyAccess"),
+        ("team/a", "Dev"),  # account names may hold a slash; role names cannot
+    )
+    assert load_settings(write(tmp_path, "favorites = []\n")).favorites == ()
+    assert Settings().favorites == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('favorites = "prod/Admin"\n', "favorites must be a list of \"ACCOUNT/ROLE\""),
+        ("[favorites]\nprod = 'Admin'\n", "favorites must be a list of \"ACCOUNT/ROLE\""),
+        ('favorites = ["prod/Admin", 3]\n', "favorites entry 2 must be \"ACCOUNT/ROLE\""),
+        ('favorites = ["prodAdmin"]\n', "favorites entry 1 must be \"ACCOUNT/ROLE\""),
+        ('favorites = ["/Admin"]\n', "favorites entry 1 must be \"ACCOUNT/ROLE\""),
+        ('favorites = ["prod/ "]\n', "favorites entry 1 must be \"ACCOUNT/ROLE\""),
+        ('favorites = [["prod", "Admin"]]\n', "not ['prod', 'Admin']"),
+    ],
+)
+def test_bad_favorites_are_one_line_naming_the_key_and_file(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message

@@ -38,6 +38,9 @@ class Settings:
     console_mode: str = "federation"
     firefox_containers: bool = False
     refreshing_shell: bool = False
+    favorites: tuple[tuple[str, str], ...] = ()
+    """Rows pinned first, in this order: (ACCOUNT, ROLE) with ACCOUNT a 12-digit id or an
+    account name, resolved like the CLI's ``ACCOUNT ROLE`` arguments."""
     path: Path | None = field(default=None, compare=False)
     """The file these settings came from (None for defaults)."""
 
@@ -118,7 +121,26 @@ def _check(key: str, value: object, path: Path) -> object:
         if not isinstance(value, bool):
             raise bad("true or false")
         return value
+    if key == "favorites":
+        return _check_favorites(value, path)
     raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
+
+
+def _check_favorites(value: object, path: Path) -> tuple[tuple[str, str], ...]:
+    """``["ACCOUNT/ROLE", ...]``: split at the last slash (permission-set names have none;
+    account names may), both parts non-empty; duplicates are dropped."""
+    shape = '"ACCOUNT/ROLE" (a 12-digit account id or an account name, "/", a role name)'
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: favorites must be a list of {shape} strings, not {value!r}.")
+    pairs: list[tuple[str, str]] = []
+    for number, item in enumerate(value, 1):
+        account, slash, role = item.rpartition("/") if isinstance(item, str) else ("", "", "")
+        account, role = account.strip(), role.strip()
+        if not (slash and account and role):
+            raise ConfigError(f"{path}: favorites entry {number} must be {shape}, not {item!r}.")
+        if (account, role) not in pairs:
+            pairs.append((account, role))
+    return tuple(pairs)
 
 
 def _check_destination(value: str, path: Path) -> str:

@@ -23,7 +23,7 @@ from textual.worker import Worker, get_current_worker
 from ssotui.core.errors import LoginRequired, NetworkError, SessionExpired, SsoError
 from ssotui.core.inventory import AccountsListed, Retrying, RolesListed
 from ssotui.core.models import Assignment, SsoSession, Token
-from ssotui.core.picks import Picks, order
+from ssotui.core.picks import Picks, order, pinned_keys
 from ssotui.core.settings import Settings
 from ssotui.tui.commands import PickerCommands
 from ssotui.tui.messages import (
@@ -288,12 +288,14 @@ class PickerScreen(RoleActionScreen):
     def _show_rows(self) -> None:
         """Give the list the rows in pick order, keeping the highlight on the same row."""
         self._dirty = False
-        rows = order(self.state.rows(), self.picks)
+        rows = self.state.rows()
+        self.picks = self.picks.with_pinned(pinned_keys(rows, self.settings.favorites))
+        rows = order(rows, self.picks)
         keep = self.highlighted.key if self.highlighted is not None else None
         if keep is not None and is_placeholder(self.highlighted):
             first = next((r for r in rows if r.account_id == keep[0]), None)
             keep = first.key if first is not None else keep
-        self.rows.set_marks(set(self.picks.favorites), set(self.picks.recents))
+        self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
         self.rows.set_rows(rows, keep_key=keep)
         self._update_count()
 
@@ -326,6 +328,7 @@ class PickerScreen(RoleActionScreen):
         self.detail = Detail(
             assignment=row,
             favorite=self.picks.is_favorite(row.key),
+            pinned=self.picks.is_pinned(row.key),
             recent=row.key in self.picks.recents,
             loading=is_placeholder(row),
             held_until=held.expiration if held is not None else None,

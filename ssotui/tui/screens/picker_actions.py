@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import SuspendNotSupported
 from textual.worker import get_current_worker
 
+from ssotui.core import paths
 from ssotui.core.errors import SsoError
 from ssotui.core.models import Assignment
 from ssotui.tui.messages import ActionDone, ClipboardFallback, CredentialsReady
@@ -172,6 +173,14 @@ class RoleActionScreen(WorkerScreen):
         row = self._target()
         if row is None:
             return
+        if self.picks.is_pinned(row.key):
+            where = self.settings.path or paths.settings_file()
+            self.notify(
+                f"{_what(row)} is pinned in {where}: remove it from favorites there to unpin it.",
+                markup=False,
+                timeout=5,
+            )
+            return
         self.picks = self.picks.toggle_favorite(row.key)
         self.services.picks.save(self.session.cache_key, self.picks)
         pinned = self.picks.is_favorite(row.key)
@@ -278,7 +287,7 @@ class RoleActionScreen(WorkerScreen):
         self._read_token()
         self.picks = self.picks.record(key)
         self.services.picks.save(self.session.cache_key, self.picks)
-        self.rows.set_marks(set(self.picks.favorites), set(self.picks.recents))
+        self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
         self._update_detail()
 
     @on(CredentialsReady)

@@ -24,6 +24,8 @@ class Detail:
 
     assignment: Assignment
     favorite: bool = False
+    pinned: bool = False
+    """A favorite from the settings file (``f`` cannot unpin it)."""
     recent: bool = False
     loading: bool = False
     held_until: datetime | None = None
@@ -40,7 +42,7 @@ class DetailsPane(Widget):
         row = detail.assignment
         marks = []
         if detail.favorite:
-            marks.append("★ favorite")
+            marks.append("★ favorite (settings)" if detail.pinned else "★ favorite")
         if detail.recent:
             marks.append("recent")
         title = Content.assemble(
