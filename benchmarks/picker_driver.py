@@ -40,20 +40,29 @@ def build_app():
 
 
 def install_frame_spy(frames: list):
-    """Record (wall, cpu, query of the list) at the end of every frame the app composes."""
+    """Record (wall, cpu, query) at the end of every frame the app composes, where query is
+    the filter the list had when it last *painted* its rows: a frame that repaints only the
+    filter box still shows the old rows, and must not count as showing the new query."""
     import textual.app
     from textual._compositor import CompositorUpdate
 
+    from ssotui.tui.widgets.assignment_list import AssignmentList
+
     display = textual.app.App._display
+    render_lines = AssignmentList.render_lines
+    painted = {"query": None}
+
+    def paint(self, crop):
+        painted["query"] = self.query
+        return render_lines(self, crop)
 
     def spy(self, screen, renderable):
         if isinstance(renderable, CompositorUpdate):
             renderable.render_segments(self.console)  # what a real terminal would get
         display(self, screen, renderable)
-        rows = getattr(self.screen, "rows", None)
-        query = getattr(rows, "query", None) if rows is not None else None
-        frames.append((time.time(), time.process_time(), query))
+        frames.append((time.time(), time.process_time(), painted["query"]))
 
+    AssignmentList.render_lines = paint
     textual.app.App._display = spy
 
 

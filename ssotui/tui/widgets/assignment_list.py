@@ -33,6 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ssotui.core.models import Assignment
+from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.search import SearchIndex, parse_query
 
 __all__ = ["AssignmentList", "Columns", "layout_columns"]
@@ -626,6 +627,7 @@ class AssignmentList(ScrollView, can_focus=True):
         self._set_virtual_height(len(self._shown))
         self._scroll_to_cursor()
         self.refresh()
+        paint_with_next_frame(self)  # with the filter box that changed the query
         self._post_highlighted()
 
     def _set_virtual_height(self, rows: int) -> None:
