@@ -21,7 +21,7 @@ from ssotui.core.models import Registration, SsoSession
 from ssotui.core.tokencache import TokenCache
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-EXPIRED_MESSAGE = "your IAM Identity Center session for test has expired — run `ssotui login`."
+EXPIRED_MESSAGE = "test: IAM Identity Center session expired — run `ssotui login`."
 
 
 @pytest.fixture

@@ -128,8 +128,7 @@ class Authenticator:
 
     def _expired(self) -> SessionExpired:
         return SessionExpired(
-            f"your IAM Identity Center session for {self.session.label} has expired"
-            " — run `ssotui login`."
+            f"{self.session.label}: IAM Identity Center session expired — run `ssotui login`."
         )
 
     def _is_fresh(self, token: Token, now: datetime) -> bool:
@@ -334,31 +333,38 @@ class Authenticator:
                 raise
             raise  # pragma: no cover - translated() always raises
         now = self._clock()
-        token = Token(
-            start_url=self.session.start_url,
-            region=self.session.region,
-            access_token=reply["accessToken"],
-            expires_at=_expiry(now, reply.get("expiresIn")),
-            client_id=registration.client_id,
-            client_secret=registration.client_secret,
-            registration_expires_at=registration.expires_at,
-            refresh_token=reply.get("refreshToken"),
-            extra=self._extra_keys(),
-        )
         with self.cache.lock():
+            previous = self._previous_token()
+            refresh_token = reply.get("refreshToken")
+            if not refresh_token and previous is not None:
+                # An answer without a refresh token must not drop the one we had for the
+                # same client (a refresh that fails later just asks for a login again).
+                if previous.client_id == registration.client_id:
+                    refresh_token = previous.refresh_token
+            token = Token(
+                start_url=self.session.start_url,
+                region=self.session.region,
+                access_token=reply["accessToken"],
+                expires_at=_expiry(now, reply.get("expiresIn")),
+                client_id=registration.client_id,
+                client_secret=registration.client_secret,
+                registration_expires_at=registration.expires_at,
+                refresh_token=refresh_token,
+                extra=dict(previous.extra) if previous is not None else {},
+            )
             self.cache.save_token(token)
             self._remember(token)
         self._refresh_failed_at = None
         log.debug("logged in to %s", self.session.label)
         return token
 
-    def _extra_keys(self) -> dict:
-        """Keys other tools wrote into the old token file: we never write back less."""
+    def _previous_token(self) -> Token | None:
+        """The token file a login replaces (its other tools' keys are kept), None if none
+        or unreadable."""
         try:
-            old = self.cache.load_token()
+            return self.cache.load_token()
         except LoginRequired:
-            return {}
-        return dict(old.extra) if old is not None else {}
+            return None
 
     def wait_for_login(
         self,

@@ -149,9 +149,7 @@ def to_sso_error(exc: BaseException, doing: str) -> SsoError:
             f"cannot reach {_endpoint_host(exc)} while {doing}: check your network or VPN."
         )
     if code in ("UnauthorizedException", "InvalidGrantException", "401"):
-        return SessionExpired(
-            "your IAM Identity Center session has expired or was logged out — run `ssotui login`."
-        )
+        return SessionExpired("IAM Identity Center session expired — run `ssotui login`.")
     if code in ("ForbiddenException", "403"):
         return RoleNotAssigned(f"access denied while {doing}: that role is not assigned to you.")
     if code in THROTTLE_CODES:

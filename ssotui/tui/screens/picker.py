@@ -53,6 +53,8 @@ ROW_ACTIONS = {
 }
 FLUSH_EVERY = 0.25  # seconds between list updates while rows stream in
 THROTTLE_NOTE_FOR = 4.0  # seconds "throttled — slowing down" stays in the progress line
+# Below this size the layout cannot show a usable list: a message replaces it (app.tcss).
+MIN_WIDTH, MIN_HEIGHT = 60, 15
 
 
 class PickerScreen(RoleActionScreen):
@@ -147,6 +149,8 @@ class PickerScreen(RoleActionScreen):
         ),
     ]
     COMMANDS = {PickerCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
 
     highlighted: reactive[Assignment | None] = reactive(None)
     detail: reactive[Detail | None] = reactive(None)
@@ -204,6 +208,12 @@ class PickerScreen(RoleActionScreen):
             yield Label("", id="progress", markup=False)
             yield Label("", id="shell-mode", markup=False)
         yield Footer()
+        yield Static(
+            f"The terminal is too small for ssotui: make it at least {MIN_WIDTH}×{MIN_HEIGHT}"
+            " (q quits).",
+            id="too-small",
+            markup=False,
+        )
 
     @property
     def rows(self) -> AssignmentList:
@@ -243,6 +253,15 @@ class PickerScreen(RoleActionScreen):
     def on_unmount(self) -> None:
         if self.loader is not None:
             self.loader.cancel()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The breakpoint classes change after this handler; hiding the layout dropped the focus.
+        self.call_after_refresh(self._refocus_after_resize)
+
+    def _refocus_after_resize(self) -> None:
+        too_small = self.has_class("-too-narrow") or self.has_class("-too-short")
+        if not too_small and self.focused is None and self.app.screen is self:
+            self.filter.focus()
 
     # -- clock, token, header ---------------------------------------------------------------
 
