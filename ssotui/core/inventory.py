@@ -133,6 +133,11 @@ class InventoryLoader:
     than the boto3 client's connection pool (31), so that every thread keeps a warm connection.
     ``sleep`` is used for retry backoff (tests inject a no-op); the default waits on the
     cancel event so that ``cancel()`` interrupts it.
+
+    ``max_attempts`` bounds the tries of one request (the first plus retries, whatever went
+    wrong); ``max_network_attempts`` (smaller) bounds the network failures in a row
+    (connection refused, reset, timed out): ten tries with backoff would keep an offline user
+    waiting ~30 s before being told.
     """
 
     def __init__(
@@ -143,6 +148,7 @@ class InventoryLoader:
         rate_limit: float = 20.0,
         workers: int | None = None,
         max_attempts: int = 10,
+        max_network_attempts: int = 4,
         sleep: Callable[[float], object] = time.sleep,
         backoff_base: float = 0.25,
         backoff_cap: float = 8.0,
@@ -154,6 +160,7 @@ class InventoryLoader:
         self.rate_limit = rate_limit if rate_limit and rate_limit > 0 else 0.0
         self.workers = max(1, int(workers)) if workers is not None else None
         self.max_attempts = max(1, int(max_attempts))
+        self.max_network_attempts = max(1, min(self.max_attempts, int(max_network_attempts)))
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._sleep = sleep
@@ -434,6 +441,7 @@ class InventoryLoader:
         attempt."""
         limiter = self._limiters[operation]
         attempt = 0
+        unreachable = 0  # network failures in a row
         while True:
             if self._stop.is_set():
                 raise _Stopped
@@ -459,7 +467,12 @@ class InventoryLoader:
                     continue
                 if not_found is not None and code in _NOT_FOUND:
                     return not_found
-                if not is_retryable(exc) or attempt >= self.max_attempts:
+                unreachable = unreachable + 1 if code == "network" else 0
+                if (
+                    not is_retryable(exc)
+                    or attempt >= self.max_attempts
+                    or unreachable >= self.max_network_attempts
+                ):
                     raise to_sso_error(exc, doing) from exc
                 throttled = code in THROTTLE_CODES
                 if throttled:

@@ -88,7 +88,10 @@ class Emulator:
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        """Bind and serve in a daemon thread. Returns self."""
+        """Bind and serve in a daemon thread. Returns self.
+
+        After ``stop()`` it serves again on the same port: ``stop()`` then ``start()`` is a
+        portal outage and its end (clients get "connection refused" in between)."""
         with self._lock:
             if self._server is not None:
                 return self
