@@ -157,6 +157,7 @@ def test_repeat_call_median_time(logged_in, emulator, capsys):
     assert median < 2.0
 
 
+@pytest.mark.faults  # issue 5, concurrency: one browser for many credential_process calls
 def test_concurrent_processes_log_in_once_with_one_browser(logged_in, emulator, tmp_path):
     record = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"

@@ -39,6 +39,9 @@ FRESH_FOR = timedelta(minutes=5)
 REGISTRATION_MARGIN = timedelta(minutes=15)
 # After a failed refresh of a still-valid token, wait this long before trying again.
 REFRESH_RETRY_AFTER = timedelta(seconds=30)
+# After a refused refresh of an unusable token, how long (seconds) to wait for the token
+# a tool without our lock (botocore) may be writing after it refreshed first.
+REFRESH_RACE_GRACE = 1.0
 DEFAULT_INTERVAL = 5.0
 SLOW_DOWN_STEP = 5.0
 LOGOUT_TIMEOUT = 3.0
@@ -213,14 +216,10 @@ class Authenticator:
         log.debug("token refresh for %s failed: %s", self.session.label, code)
         if code in _REFUSED_REFRESH:
             # A tool without our lock (botocore, the CLI) may have refreshed with the same
-            # refresh token a moment ago; the service then refuses ours. Use theirs.
-            latest = self.cache.load_token()
-            now = self._clock()
-            if (
-                latest is not None
-                and latest.access_token != token.access_token
-                and latest.expires_at > now
-            ):
+            # refresh token a moment ago; the service then refuses ours. Use theirs — and
+            # when ours is no longer usable, give that tool a moment to finish writing it.
+            latest = self._newer_token(token, wait=0.0 if usable else REFRESH_RACE_GRACE)
+            if latest is not None:
                 return latest
             if usable:
                 return token
@@ -231,6 +230,25 @@ class Authenticator:
         if isinstance(error, LoginRequired):
             raise self._expired() from None
         raise error from None
+
+    def _newer_token(self, token: Token, *, wait: float) -> Token | None:
+        """An unexpired token other than ``token`` in the file, waiting up to ``wait``
+        seconds for one to appear; None if there is none."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                latest = self.cache.load_token()
+            except LoginRequired:
+                latest = None
+            if (
+                latest is not None
+                and latest.access_token != token.access_token
+                and latest.expires_at > self._clock()
+            ):
+                return latest
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
 
     # -- device-code login ---------------------------------------------------------------
 
