@@ -26,6 +26,7 @@ from ssotui.core.models import Assignment, SsoSession, Token
 from ssotui.core.picks import Picks, order, pinned_keys
 from ssotui.core.settings import Settings
 from ssotui.tui.commands import PickerCommands
+from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.messages import (
     InventoryLoaded,
     InventoryProgress,
@@ -288,6 +289,8 @@ class PickerScreen(RoleActionScreen):
         text = "Offline: the access portal cannot be reached. "
         if self.state.row_count and self._fetched_at is not None:
             text += f"Showing the list cached {age(self._fetched_at, self.services.clock())}. "
+        elif self.state.row_count and self.state.incomplete:
+            text += f"The list is incomplete: {self._arrived()}. "
         text += "Still trying…" if self.state.loading else "Press r to try again."
         banner.update(text)
 
@@ -325,7 +328,9 @@ class PickerScreen(RoleActionScreen):
     def _update_count(self) -> None:
         rows = self.rows
         text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
-        self.query_one("#count", Label).update(text, layout=False)  # fixed width in app.tcss
+        count = self.query_one("#count", Label)
+        count.update(text, layout=False)  # fixed width in app.tcss
+        paint_with_next_frame(count)  # with the rows it counts
 
     @on(AssignmentList.Highlighted)
     def _highlighted(self, event: AssignmentList.Highlighted) -> None:
@@ -367,7 +372,10 @@ class PickerScreen(RoleActionScreen):
             # shows it. While typing, the footer shows the filter's keys, and focus moving back
             # to the list refreshes it anyway (rebuilding the footer cost ~20 ms a keystroke).
             self.refresh_bindings()
-        self.rows.set_query(event.value)
+        self._apply_query(event.value)
+
+    def _apply_query(self, query: str) -> None:
+        self.rows.set_query(query)
         self._update_count()
 
     def on_key(self, event: events.Key) -> None:
@@ -389,6 +397,9 @@ class PickerScreen(RoleActionScreen):
         event.prevent_default()
         self.set_focus(self.filter)
         self.filter.insert_text_at_cursor(event.character)
+        # Filter now rather than on the filter's Changed message, which arrives after the
+        # frame that shows the focus move: the rows would trail that frame by a tick.
+        self._apply_query(self.filter.value)
 
     def action_focus_filter(self) -> None:
         self.filter.focus()
@@ -541,11 +552,27 @@ class PickerScreen(RoleActionScreen):
 
     def worker_failed(self, worker: Worker, error: BaseException) -> None:
         if worker.group == "inventory":
-            self.state.stop()
+            signed_out = isinstance(error, LoginRequired)
+            cached = self.state.revalidating and self._fetched_at is not None
+            self.state.stop(failed=not signed_out)
             self._dirty = True
             self._flush()
-            self.progress = "" if not isinstance(error, LoginRequired) else "signed out"
+            if signed_out:
+                self.progress = "signed out"
+            elif cached:
+                self.progress = "not refreshed: showing the cached list · press r to retry"
+            else:
+                # What arrived stays on screen; say that it is not everything.
+                listed = self.state.accounts_listed
+                counts = f" · accounts {self.state.roles_listed}/{listed}" if listed else ""
+                self.progress = f"incomplete{counts} · press r to retry"
         super().worker_failed(worker, error)
+
+    def _arrived(self) -> str:
+        state = self.state
+        if not state.accounts_listed:
+            return "only part of it arrived"
+        return f"the roles of {state.roles_listed} of {state.accounts_listed} accounts arrived"
 
     def login_required(self, worker: Worker, error: LoginRequired) -> None:
         if worker.group == "inventory":

@@ -40,7 +40,8 @@ class SessionHeader(Horizontal):
         self.query_one("#start-url", Label).update(url)
 
     def _token_changed(self) -> None:
-        self.query_one("#token", Label).update(self.token_text())
+        # Fixed width in app.tcss: no relayout of the screen every second for the countdown.
+        self.query_one("#token", Label).update(self.token_text(), layout=False)
 
     watch_token_expires = watch_refreshable = watch_signed_in = watch_now = _token_changed
 
