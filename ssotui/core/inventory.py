@@ -83,10 +83,13 @@ def _fold(text: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class AccountsListed:
-    """A ListAccounts page arrived. ``accounts`` are the new ones from this page."""
+    """A ListAccounts page arrived. ``accounts`` are the new ones from this page; ``last``:
+    it was the last page (every account is listed; a last page with no new account is still
+    announced, with ``accounts`` empty)."""
 
     accounts: list[Account]
     total_so_far: int
+    last: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,18 +309,19 @@ class InventoryLoader:
                 )
                 new.append(account)
                 self._seen.add(account_id)
-            if new:
+            next_token = page.get("nextToken") or None
+            if new or not next_token:
                 with self._emit_lock:
                     with self._lock:
                         self._accounts.extend(new)
                         total = len(self._accounts)
-                    self._emit(AccountsListed(new, total))
+                    self._emit(AccountsListed(new, total, last=not next_token))
                     with self._cond:
                         for account in new:
                             self._pending[account.account_id] = account
-                        self._spawn_workers()
+                        if new:
+                            self._spawn_workers()
                         self._cond.notify_all()
-            next_token = page.get("nextToken") or None
             if not next_token:
                 return
             if next_token in tokens_seen:

@@ -492,7 +492,7 @@ class PickerScreen(RoleActionScreen):
     def _inventory_progress(self, message: InventoryProgress) -> None:
         event = message.event
         if isinstance(event, AccountsListed):
-            self.state.add_accounts(event.accounts, event.total_so_far)
+            self.state.add_accounts(event.accounts, event.total_so_far, event.last)
             self._dirty = True
         elif isinstance(event, RolesListed):
             self.state.add_roles(event.account, event.roles, event.done)
@@ -563,16 +563,20 @@ class PickerScreen(RoleActionScreen):
                 self.progress = "not refreshed: showing the cached list · press r to retry"
             else:
                 # What arrived stays on screen; say that it is not everything.
-                listed = self.state.accounts_listed
-                counts = f" · accounts {self.state.roles_listed}/{listed}" if listed else ""
-                self.progress = f"incomplete{counts} · press r to retry"
+                state = self.state
+                more = "" if state.all_listed else "+"  # listing stopped too: more exist
+                counts = f" · accounts {state.roles_listed}/{state.accounts_listed}{more}"
+                self.progress = f"incomplete{counts if state.accounts_listed else ''}"
+                self.progress += " · press r to retry"
         super().worker_failed(worker, error)
 
     def _arrived(self) -> str:
+        """What an incomplete list holds, for the offline banner."""
         state = self.state
-        if not state.accounts_listed:
-            return "only part of it arrived"
-        return f"the roles of {state.roles_listed} of {state.accounts_listed} accounts arrived"
+        done, listed = state.roles_listed, state.accounts_listed
+        if state.all_listed:
+            return f"the roles of {done} of {listed} accounts arrived"
+        return f"only {listed} accounts were listed, and the roles of {done} of them arrived"
 
     def login_required(self, worker: Worker, error: LoginRequired) -> None:
         if worker.group == "inventory":

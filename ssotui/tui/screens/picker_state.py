@@ -29,6 +29,10 @@ class PickerState:
         """Accounts whose roles arrived during the current load."""
         self.accounts_listed = 0
         self.roles_listed = 0
+        self.all_listed = False
+        """The current (or last) load listed every account (its last ListAccounts page)."""
+        self.incomplete = False
+        """The last load failed part way: what is shown is only what had arrived."""
         self._baseline: set[Key] | None = None
 
     # -- whole inventories --------------------------------------------------------------
@@ -40,8 +44,10 @@ class PickerState:
     def begin(self) -> None:
         """A load starts: remember what is shown, to report the difference at the end."""
         self.loading = True
+        self.incomplete = False
         self.fresh = set()
         self.accounts_listed = self.roles_listed = 0
+        self.all_listed = False
         self._baseline = self.keys() if self.accounts else None
 
     def finish(self, inventory: Inventory) -> tuple[int, int] | None:
@@ -55,16 +61,19 @@ class PickerState:
         now = self.keys()
         return len(now - baseline), len(baseline - now)
 
-    def stop(self) -> None:
-        """The load failed or was cancelled: keep what is shown."""
+    def stop(self, failed: bool = False) -> None:
+        """The load failed or was cancelled: keep what is shown (``failed``: and remember
+        that it is incomplete)."""
         self.loading = False
+        self.incomplete = self.incomplete or failed
 
     # -- streaming ----------------------------------------------------------------------
 
-    def add_accounts(self, accounts: list[Account], total: int) -> None:
+    def add_accounts(self, accounts: list[Account], total: int, last: bool = False) -> None:
         for account in accounts:
             self.accounts[account.account_id] = account
         self.accounts_listed = total
+        self.all_listed = self.all_listed or last
 
     def add_roles(self, account: Account, roles: tuple[str, ...], done: int) -> None:
         self.accounts[account.account_id] = account
