@@ -121,8 +121,10 @@ def assert_progress_grew(events: Events, accounts: int) -> None:
     """Progress went up by one account at a time, to the end, with no gap."""
     done = [e.done for e in events.of(RolesListed)]
     assert done == list(range(1, accounts + 1))
-    listed = [e.total_so_far for e in events.of(AccountsListed)]
+    pages = events.of(AccountsListed)
+    listed = [e.total_so_far for e in pages]
     assert listed == sorted(listed) and listed[-1] == accounts
+    assert [e.last for e in pages] == [False] * (len(pages) - 1) + [True]
 
 
 # -- 1. throttling storm ----------------------------------------------------------------------
@@ -247,6 +249,7 @@ def test_connection_refused_mid_listing_keeps_what_arrived_and_a_retry_finishes(
     org = {a.account_id: a.roles for a in emu.org.accounts}
     assert all(roles == org[account_id] for account_id, roles in partial.roles.items())
     assert len(partial.roles) < 250
+    assert not any(e.last for e in events.of(AccountsListed))  # the listing never finished
     # A partial inventory never reaches the cache.
     assert not cache_path.exists()
 
