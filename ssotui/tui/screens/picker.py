@@ -16,8 +16,8 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.reactive import reactive
-from textual.widgets import Footer, Input, Label, Static
+from textual.reactive import var
+from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from ssotui.core.errors import LoginRequired, NetworkError, SessionExpired, SsoError
@@ -153,15 +153,18 @@ class PickerScreen(RoleActionScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
 
-    highlighted: reactive[Assignment | None] = reactive(None)
-    detail: reactive[Detail | None] = reactive(None)
-    now: reactive[datetime | None] = reactive(None)
-    token_expires: reactive[datetime | None] = reactive(None)
-    refreshable: reactive[bool] = reactive(False)
-    signed_in: reactive[bool] = reactive(False)
-    progress: reactive[str] = reactive("", init=False)
-    offline: reactive[bool] = reactive(False, init=False)
-    refreshing_shell: reactive[bool] = reactive(False, init=False)
+    # Screen state for the widgets that data_bind it. ``var``, not ``reactive``: a screen
+    # reactive repaints the whole screen on every change (each highlight move, each clock
+    # tick), where only the bound widgets need to.
+    highlighted: var[Assignment | None] = var(None)
+    detail: var[Detail | None] = var(None)
+    now: var[datetime | None] = var(None)
+    token_expires: var[datetime | None] = var(None)
+    refreshable: var[bool] = var(False)
+    signed_in: var[bool] = var(False)
+    progress: var[str] = var("", init=False)
+    offline: var[bool] = var(False, init=False)
+    refreshing_shell: var[bool] = var(False, init=False)
 
     def __init__(
         self,
@@ -229,6 +232,9 @@ class PickerScreen(RoleActionScreen):
         header.session_label = self.session.label
         header.start_url = self.session.start_url if self.session.name else ""
         self.filter.cursor_blink = self.services.cursor_blink
+        # Watched, not the Changed message: the rows then change before the filter box hands
+        # its own repaint to the screen, so that one frame shows both.
+        self.watch(self.filter, "value", self._filter_changed, init=False)
         self._show_shell_mode()
         self.rows.empty_text = "Loading accounts…"
         self.now = self.services.clock()
@@ -334,11 +340,13 @@ class PickerScreen(RoleActionScreen):
 
     @on(AssignmentList.Highlighted)
     def _highlighted(self, event: AssignmentList.Highlighted) -> None:
+        self._show_highlighted(event.assignment)
+
+    def _show_highlighted(self, row: Assignment | None) -> None:
         before = self._target() is not None
-        self.highlighted = event.assignment
+        self.highlighted = row
         if (self._target() is not None) != before:
             self.refresh_bindings()  # the row actions appear or go (not on every move)
-        row = event.assignment
         if row is not None and self.loader is not None and self.state.needs_roles(row.account_id):
             self.loader.prioritize(row.account_id)
         self._update_detail()
@@ -365,18 +373,19 @@ class PickerScreen(RoleActionScreen):
 
     # -- filter -----------------------------------------------------------------------------
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if bool(event.value) != bool(self.rows.query) and self.focused is not self.filter:
+    def _filter_changed(self, value: str) -> None:
+        if bool(value) != bool(self.rows.query) and self.focused is not self.filter:
             # "Esc clears the filter" is the list's key: refresh the footer only when the list
             # shows it. While typing, the footer shows the filter's keys, and focus moving back
             # to the list refreshes it anyway (rebuilding the footer cost ~20 ms a keystroke).
             self.refresh_bindings()
-        self._apply_query(event.value)
-
-    def _apply_query(self, query: str) -> None:
-        self.rows.set_query(query)
+        self.rows.set_query(value)
         self._update_count()
+        # The details follow the new highlight in the same frame: after the list's
+        # Highlighted message they would take a frame of their own, which can hold up the
+        # next keystroke's frame by a frame tick.
+        self._show_highlighted(self.rows.highlighted)
+        paint_with_next_frame(self.query_one(DetailsPane))
 
     def on_key(self, event: events.Key) -> None:
         """A printable key on the list that is not bound starts the filter with it.
@@ -397,9 +406,6 @@ class PickerScreen(RoleActionScreen):
         event.prevent_default()
         self.set_focus(self.filter)
         self.filter.insert_text_at_cursor(event.character)
-        # Filter now rather than on the filter's Changed message, which arrives after the
-        # frame that shows the focus move: the rows would trail that frame by a tick.
-        self._apply_query(self.filter.value)
 
     def action_focus_filter(self) -> None:
         self.filter.focus()
