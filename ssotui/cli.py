@@ -786,6 +786,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         enable_debug_logging()
     handler = HANDLERS.get(args.command, cmd_picker)
+    if handler is not cmd_picker:  # e.g. a token file other users could read was tightened
+        from ssotui.core import tokencache
+
+        tokencache.set_warning_handler(lambda message: _err(f"warning: {message}"))
     try:
         return handler(args)
     except SsoError as exc:

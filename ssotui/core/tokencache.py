@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -42,6 +44,39 @@ _TOKEN_KEYS = (
 )
 _READ_ATTEMPTS = 3
 _READ_RETRY_DELAY = 0.05
+
+log = logging.getLogger(__name__)
+_warn: Callable[[str], None] = log.warning
+
+
+def set_warning_handler(handler: Callable[[str], None] | None) -> None:
+    """Where the one-line warnings of this module go (the CLI prints them on stderr);
+    None restores the default, a ``logging`` warning."""
+    global _warn
+    _warn = handler if handler is not None else log.warning
+
+
+def _tighten(path: Path, directory: Path, holds: str) -> None:
+    """A secret file other users can reach (another tool's umask, a copy, a restore) is made
+    0600 and its directory 0700, with one warning saying so. Best effort, never raises."""
+    looser = []
+    for target, mode, what in ((path, 0o600, "file"), (directory, 0o700, "directory")):
+        try:
+            st = os.stat(target)
+        except OSError:
+            return  # no file: nothing to protect yet
+        if not st.st_mode & 0o077 or st.st_uid != os.getuid():
+            continue
+        try:
+            os.chmod(target, mode)
+        except OSError:
+            continue
+        looser.append(f"{what} {stat.S_IMODE(st.st_mode):04o} -> {mode:04o}")
+    if looser:
+        _warn(
+            f"{path} ({holds}) was accessible to other users; "
+            f"tightened its permissions ({', '.join(looser)})."
+        )
 
 
 def _sha1(text: str) -> str:
@@ -211,7 +246,9 @@ class TokenCache:
         """The cached token (possibly expired), or None if there is no file.
 
         An unreadable file raises :class:`LoginRequired` naming the file; it is left as is.
+        A file or directory other users can read is tightened first (with a warning).
         """
+        _tighten(self.token_path, self.directory, "your login token")
         try:
             data = _read_json(self.token_path)
             if data is None:
@@ -234,6 +271,7 @@ class TokenCache:
 
     def load_registration(self) -> Registration | None:
         """The cached registration, or None if missing or unusable (it can be re-created)."""
+        _tighten(self.registration_path, self.directory, "your client registration")
         try:
             data = _read_json(self.registration_path)
             if data is None:
