@@ -3,8 +3,11 @@ by ``f`` (which still pins and unpins the other rows in the picks store)."""
 
 from __future__ import annotations
 
+from textual.widgets import OptionList
+
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import load_settings
+from ssotui.tui.screens.action_menu import ActionMenu
 from ssotui.tui.screens.picker import PickerScreen
 
 from .conftest import make_app, notifications, sign_in, wait_for
@@ -67,6 +70,14 @@ async def test_settings_favorites_come_first_marked_and_f_does_not_unpin_them(
         assert shown_rows(picker)[:2] == [first_row, second_row]
         assert "★ favorite (settings)" in details(picker)
 
+        # The action menu offers no "Unpin favorite" for it (the settings file owns it).
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu), what="the menu")
+        labels = [str(option.prompt) for option in app.screen.query_one(OptionList).options]
+        assert labels and not any("favorite" in label for label in labels)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is picker, what="the picker again")
+
         # Other rows still toggle, in the picks store, after the settings favorites.
         await pilot.press("end")
         target = picker.highlighted
@@ -77,4 +88,8 @@ async def test_settings_favorites_come_first_marked_and_f_does_not_unpin_them(
             (target.account_name, target.role_name),
         ]
         assert "★ favorite" in details(picker) and "(settings)" not in details(picker)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu), what="the menu")
+        labels = [str(option.prompt) for option in app.screen.query_one(OptionList).options]
+        assert any("Unpin favorite" in label for label in labels)
     assert PickStore(fakes.picks_path).load(sso_session.cache_key).favorites == (target.key,)

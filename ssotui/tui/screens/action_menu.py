@@ -33,11 +33,21 @@ class ActionMenu(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, assignment: Assignment, *, first: str, favorite: bool = False, tmux: bool = False
+        self,
+        assignment: Assignment,
+        *,
+        first: str,
+        favorite: bool = False,
+        pinned: bool = False,
+        tmux: bool = False,
     ) -> None:
+        """``pinned``: a favorite from the settings file, which the menu cannot unpin."""
         super().__init__()
         self.assignment = assignment
-        names = [name for name in ITEMS if name != "tmux_shell" or tmux]
+        hidden = {"tmux_shell"} if not tmux else set()
+        if pinned:
+            hidden.add("toggle_favorite")
+        names = [name for name in ITEMS if name not in hidden]
         if first in names:
             names.remove(first)
             names.insert(0, first)

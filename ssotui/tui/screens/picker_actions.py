@@ -62,6 +62,7 @@ class RoleActionScreen(WorkerScreen):
             row,
             first=self.last_action,
             favorite=self.picks.is_favorite(row.key),
+            pinned=self.picks.is_pinned(row.key),
             tmux=bool(self.services.environ.get("TMUX")),
         )
         self.app.push_screen(menu, callback=self._menu_chosen)
