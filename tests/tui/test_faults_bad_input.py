@@ -1,10 +1,13 @@
-"""Bad input in the TUI: a terminal too small for the picker, a corrupt inventory cache."""
+"""Bad input in the TUI: a terminal too small for the picker, corrupt inventory and token
+caches."""
 
 from __future__ import annotations
 
 import pytest
 
 from ssotui.core.inventory import InventoryCache
+from ssotui.core.tokencache import TokenCache
+from ssotui.tui.screens.login import LoginScreen
 from ssotui.tui.screens.picker import MIN_HEIGHT, MIN_WIDTH, PickerScreen
 
 from .conftest import make_app, notifications, row_count, sign_in, wait_for
@@ -87,3 +90,23 @@ async def test_a_corrupt_inventory_cache_is_replaced_by_the_portal_list(
         assert picker.rows.shown_count == row_count(emulator)
         assert notifications(messages) == []
     assert InventoryCache().load(sso_session) is not None
+
+
+async def test_a_corrupt_token_file_says_so_on_the_login_screen(emulator, sso_session, fakes):
+    path = TokenCache(sso_session).token_path
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text('{"startUrl": "https://d-9067000000.awsapps.com/start", "accessTo')
+    app = make_app(sso_session, fakes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login")
+        login = app.screen
+        await wait_for(pilot, lambda: login.authorization is not None, what="a user code")
+        reason = str(login.query_one("#login-reason").render())
+        assert "unreadable" in reason and path.name in reason
+        assert path.read_text().endswith('"accessTo')  # untouched until the user signs in
+        assert emulator.approve(login.authorization.user_code)
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+        picker = app.screen
+        await wait_for(pilot, lambda: not picker.state.loading, what="the inventory")
+        assert picker.rows.total_count == row_count(emulator)
+    assert TokenCache(sso_session).load_token() is not None

@@ -251,6 +251,9 @@ class PickerScreen(RoleActionScreen):
         token = self._read_token()
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
             reason = "" if token is None else "Your session has expired: sign in again."
+            path = self.client.auth.cache.token_path
+            if token is None and path.exists():  # there, but unreadable: left as it is
+                reason = f"The cached token {path} is unreadable: sign in again to replace it."
             self.call_after_refresh(self._require_login, self.start_loading, reason)
         else:
             # After the first paint: importing boto3 in the worker thread holds the GIL for
