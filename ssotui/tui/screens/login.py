@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Button, Footer, Label
 from textual.worker import Worker, get_current_worker
 
@@ -77,10 +77,11 @@ class LoginScreen(WorkerScreen):
         ),
     ]
 
-    authorization: reactive[DeviceAuthorization | None] = reactive(None, bindings=True, init=False)
-    failed: reactive[bool] = reactive(False, bindings=True, init=False)
-    status: reactive[str] = reactive("", init=False)
-    now: reactive[datetime | None] = reactive(None)
+    # State for the bound widgets; a screen ``reactive`` would repaint the screen each second.
+    authorization: var[DeviceAuthorization | None] = var(None, bindings=True, init=False)
+    failed: var[bool] = var(False, bindings=True, init=False)
+    status: var[str] = var("", init=False)
+    now: var[datetime | None] = var(None)
 
     def __init__(
         self,
