@@ -6,11 +6,13 @@ constructor (``services`` is what tests replace), so the app never reads global 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
+from ssotui.core import tokencache
 from ssotui.core.config import AwsConfig, load_config
 from ssotui.core.models import SsoSession
 from ssotui.core.settings import Settings
@@ -55,6 +57,8 @@ class SsoTuiApp(App[None]):
         self.keymap = dict(self.settings.keymap)
 
     def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
+        tokencache.set_warning_handler(self.core_warning)
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme
@@ -88,6 +92,17 @@ class SsoTuiApp(App[None]):
 
             setup = SetupScreen(Path(self.aws_config.path), cursor_blink=self.services.cursor_blink)
             self.push_screen(setup, callback=self.open_session)
+
+    def on_unmount(self) -> None:
+        tokencache.set_warning_handler(None)
+
+    def core_warning(self, text: str) -> None:
+        """A one-line warning from the core (a token file other users could read was
+        tightened): a notification, from whichever thread read the file."""
+        if threading.get_ident() == self._ui_thread:
+            self.notify(text, severity="warning", markup=False, timeout=10)
+        else:
+            self.call_from_thread(self.core_warning, text)
 
     def open_session(self, session: SsoSession | None) -> None:
         """Show the picker for ``session`` (it starts the login itself when needed)."""
