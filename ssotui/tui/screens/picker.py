@@ -503,6 +503,8 @@ class PickerScreen(RoleActionScreen):
         if isinstance(event, AccountsListed):
             self.state.add_accounts(event.accounts, event.total_so_far, event.last)
             self._dirty = True
+            if not self.rows.total_count:
+                self._flush()  # the first rows: at once, not on the next flush tick
         elif isinstance(event, RolesListed):
             self.state.add_roles(event.account, event.roles, event.done)
             self.state.accounts_listed = max(self.state.accounts_listed, event.total)
