@@ -8,8 +8,9 @@ in a fresh interpreter, with an isolated HOME/config/cache in the environment.
 
 ``SSOTUI_BENCH_SPAWN`` is the parent's ``time.time()`` just before it spawned us; times are
 reported relative to it (``ready_s``), so they include interpreter start and every import.
-The "ready" moment is the end of the first frame the headless driver renders after the
-condition holds (Textual composes and encodes it; only the tty write is missing).
+The "ready" moment is the end of the first frame whose list painted the condition (rows, a
+highlighted row; a role row for ready-roles): Textual composes and encodes that frame, only
+the tty write is missing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+from typing import NamedTuple  # noqa: E402
 
 SPAWN = float(os.environ.get("SSOTUI_BENCH_SPAWN") or T_START)
 SIZE = (120, 40)
@@ -40,9 +42,10 @@ def build_app():
 
 
 def install_frame_spy(frames: list):
-    """Record (wall, cpu, query) at the end of every frame the app composes, where query is
-    the filter the list had when it last *painted* its rows: a frame that repaints only the
-    filter box still shows the old rows, and must not count as showing the new query."""
+    """Record ``Frame(wall, cpu, query, rows, row)`` at the end of every frame the app composes,
+    where query, rows and row are what the list showed when it last *painted*: its filter, its
+    row count and its highlighted row. A frame that repaints only the filter box still shows
+    the old rows, and must not count as showing the new query."""
     import textual.app
     from textual._compositor import CompositorUpdate
 
@@ -50,20 +53,28 @@ def install_frame_spy(frames: list):
 
     display = textual.app.App._display
     render_lines = AssignmentList.render_lines
-    painted = {"query": None}
+    painted = {"query": None, "rows": 0, "row": None}
 
     def paint(self, crop):
-        painted["query"] = self.query
+        painted.update(query=self.query, rows=self.total_count, row=self.highlighted)
         return render_lines(self, crop)
 
     def spy(self, screen, renderable):
         if isinstance(renderable, CompositorUpdate):
             renderable.render_segments(self.console)  # what a real terminal would get
         display(self, screen, renderable)
-        frames.append((time.time(), time.process_time(), painted["query"]))
+        frames.append(Frame(time.time(), time.process_time(), **painted))
 
     AssignmentList.render_lines = paint
     textual.app.App._display = spy
+
+
+class Frame(NamedTuple):
+    wall: float
+    cpu: float
+    query: str | None
+    rows: int
+    row: object  # the highlighted Assignment, or None
 
 
 async def ready(mode: str) -> dict:
@@ -72,26 +83,26 @@ async def ready(mode: str) -> dict:
     app = build_app()
     result: dict = {"imports_s": T_START - SPAWN}
     async with app.run_test(size=SIZE) as pilot:
+        from ssotui.tui.screens.picker_state import is_placeholder
+
+        def met(frame: Frame) -> bool:
+            if frame.rows == 0 or frame.row is None:
+                return False
+            return mode != "ready-roles" or not is_placeholder(frame.row)
+
         deadline = time.time() + 60
         while time.time() < deadline:
-            screen = app.screen
-            rows = getattr(screen, "rows", None)
-            if rows is not None:
-                if mode == "ready-roles":
-                    met = screen._target() is not None
-                else:
-                    met = rows.total_count > 0 and screen.highlighted is not None
-                if met:
-                    seen = len(frames)
-                    while len(frames) == seen:  # the first frame drawn after it holds
-                        await asyncio.sleep(0.001)
-                    result["ready_s"] = frames[seen][0] - SPAWN
-                    result["rows"] = rows.total_count
-                    result["highlighted"] = list(screen.highlighted.key)
-                    result["network_libraries"] = sorted(
-                        m for m in ("boto3", "botocore") if m in sys.modules
-                    )
-                    break
+            # The first frame that painted the condition (rows, a highlighted row, a role row
+            # for ready-roles): what the user saw then, however long we took to notice.
+            frame = next((f for f in frames if met(f)), None)
+            if frame is not None:
+                result["ready_s"] = frame.wall - SPAWN
+                result["rows"] = frame.rows
+                result["highlighted"] = list(frame.row.key)
+                result["network_libraries"] = sorted(
+                    m for m in ("boto3", "botocore") if m in sys.modules
+                )
+                break
             await asyncio.sleep(0.002)
         else:
             raise SystemExit(f"picker never became ready ({mode})")
@@ -149,14 +160,14 @@ async def keys(settle: float) -> dict:
             wall, cpu = time.time(), time.process_time()
             send_key(app, key)
             for _ in range(2000):
-                shown = [f for f in frames[before:] if f[2] == expected]
+                shown = [f for f in frames[before:] if f.query == expected]
                 if shown:
                     break
                 await asyncio.sleep(0.001)
             else:
                 raise SystemExit(f"no frame showed {expected!r}")
-            result["wall_ms"].append((shown[0][0] - wall) * 1000)
-            result["cpu_ms"].append((shown[0][1] - cpu) * 1000)
+            result["wall_ms"].append((shown[0].wall - wall) * 1000)
+            result["cpu_ms"].append((shown[0].cpu - cpu) * 1000)
         await pilot.pause()
         result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result["gc_frozen"] = gc.get_freeze_count()
