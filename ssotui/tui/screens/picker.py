@@ -15,7 +15,7 @@ from datetime import datetime
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, get_current_worker
@@ -207,10 +207,14 @@ class PickerScreen(RoleActionScreen):
             )
             yield Label("", id="count")
         yield AssignmentList(id="rows")
-        yield DetailsPane(id="details").data_bind(PickerScreen.detail, PickerScreen.now)
-        with Horizontal(id="status-row"):
-            yield Label("", id="progress", markup=False)
-            yield Label("", id="shell-mode", markup=False)
+        # In a container of their own: Textual redraws every child of the screen that a
+        # frame's dirty area could reach (their clip is the whole screen), so on its own the
+        # pane would be redrawn with every keystroke's rows; in here, only when it changes.
+        with Vertical(id="below"):
+            yield DetailsPane(id="details").data_bind(PickerScreen.detail, PickerScreen.now)
+            with Horizontal(id="status-row"):
+                yield Label("", id="progress", markup=False)
+                yield Label("", id="shell-mode", markup=False)
         yield Footer()
         yield Static(
             f"The terminal is too small for ssotui: make it at least {MIN_WIDTH}×{MIN_HEIGHT}"
