@@ -57,3 +57,15 @@ def test_a_stopped_load_keeps_rows_and_drops_placeholders():
     state.stop()
     assert roles(state) == [("alpha", "Dev")]
     assert state.row_count == 1
+
+
+def test_placeholders_are_there_only_while_an_account_waits_for_its_roles():
+    state = PickerState()
+    state.show(Inventory([A], {A.account_id: ("Dev",)}, NOW, True))
+    state.begin()  # a revalidation of the cached list: every shown account has its roles
+    assert not state.has_placeholders()
+    state.add_accounts([A, B], total=2)
+    assert state.has_placeholders()  # beta is listed, its roles are not here yet
+    state.stop(failed=True)
+    assert not state.has_placeholders()
+    assert roles(state) == [("alpha", "Dev")]  # beta's placeholder went with the load

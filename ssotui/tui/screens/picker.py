@@ -569,8 +569,11 @@ class PickerScreen(RoleActionScreen):
         if worker.group == "inventory":
             signed_out = isinstance(error, LoginRequired)
             cached = self.state.revalidating and self._fetched_at is not None
+            placeholders = self.state.has_placeholders()
             self.state.stop(failed=not signed_out)
-            self._dirty = True
+            # Placeholders go once loading stops; otherwise the rows are as shown (rebuilding
+            # 10,000 of them for nothing costs a frame of ~90 ms, maybe mid-keystroke).
+            self._dirty = self._dirty or placeholders
             self._flush()
             if signed_out:
                 self.progress = "signed out"

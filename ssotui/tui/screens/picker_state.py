@@ -92,6 +92,10 @@ class PickerState:
 
     # -- rows ---------------------------------------------------------------------------
 
+    def has_placeholders(self) -> bool:
+        """Some listed account's roles have not arrived: ``rows()`` shows a placeholder."""
+        return self.loading and any(a not in self.roles for a in self.accounts)
+
     def rows(self) -> list[Assignment]:
         """One row per account and role; one placeholder row per account without roles yet
         (only while loading: an account with no roles at all has no row)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from textual.content import Content
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.widget import Widget
 
 from ssotui.core.models import Assignment
@@ -33,7 +33,13 @@ class Detail:
 
 class DetailsPane(Widget):
     detail: reactive[Detail | None] = reactive(None)
-    now: reactive[datetime | None] = reactive(None)
+    # The clock ticks every second; only a credentials countdown shows it, so repaint only
+    # then (a repaint a second would also cost a frame that can hold up a keystroke's).
+    now: var[datetime | None] = var(None)
+
+    def watch_now(self) -> None:
+        if self.detail is not None and self.detail.held_until is not None:
+            self.refresh()
 
     def render(self) -> Content:
         detail = self.detail

@@ -24,6 +24,8 @@ class SessionHeader(Horizontal):
     signed_in: reactive[bool] = reactive(False, init=False)
     now: reactive[datetime | None] = reactive(None, init=False)
 
+    _token_text: str | None = None
+
     def compose(self) -> ComposeResult:
         yield Label("ssotui", id="app-name")
         yield Label("", id="session", markup=False)
@@ -40,8 +42,12 @@ class SessionHeader(Horizontal):
         self.query_one("#start-url", Label).update(url)
 
     def _token_changed(self) -> None:
-        # Fixed width in app.tcss: no relayout of the screen every second for the countdown.
-        self.query_one("#token", Label).update(self.token_text(), layout=False)
+        text = self.token_text()
+        if text == self._token_text:
+            return  # the clock ticks every second; the countdown shows minutes above an hour
+        self._token_text = text
+        # Fixed width in app.tcss: no relayout of the screen for the countdown.
+        self.query_one("#token", Label).update(text, layout=False)
 
     watch_token_expires = watch_refreshable = watch_signed_in = watch_now = _token_changed
 
