@@ -58,5 +58,8 @@ class SessionHeader(Horizontal):
             return ""
         left = (self.token_expires - self.now).total_seconds()
         if left > 0:
-            return f"token expires in {countdown(left)}"
+            # Seconds only in the last ten minutes: above that the text, and so the header,
+            # changes once a minute instead of with every clock tick.
+            text = countdown(left) if left < 600 or left >= 3600 else f"{int(left // 60)}m"
+            return f"token expires in {text}"
         return "token renews on next use" if self.refreshable else "token expired"
