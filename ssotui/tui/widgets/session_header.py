@@ -6,7 +6,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Label
 
 from ssotui.tui.widgets.format import countdown
@@ -17,12 +17,13 @@ class SessionHeader(Horizontal):
     access token's expiry, ``refreshable`` whether a refresh token can renew it, ``now`` the
     clock the countdown is computed against (the screen ticks it every second)."""
 
-    session_label: reactive[str] = reactive("", init=False)
-    start_url: reactive[str] = reactive("", init=False)
-    token_expires: reactive[datetime | None] = reactive(None, init=False)
-    refreshable: reactive[bool] = reactive(False, init=False)
-    signed_in: reactive[bool] = reactive(False, init=False)
-    now: reactive[datetime | None] = reactive(None, init=False)
+    # ``var``: the labels below repaint themselves; the container has nothing to repaint.
+    session_label: var[str] = var("", init=False)
+    start_url: var[str] = var("", init=False)
+    token_expires: var[datetime | None] = var(None, init=False)
+    refreshable: var[bool] = var(False, init=False)
+    signed_in: var[bool] = var(False, init=False)
+    now: var[datetime | None] = var(None, init=False)
 
     _token_text: str | None = None
 
