@@ -10,29 +10,14 @@ import urllib.request
 
 import pytest
 from conftest import SESSION_NAME
+from helpers import assert_one_line_error, run_ssotui
 
 
 def ssotui(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "ssotui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=dict(os.environ),
-    )
+    proc = run_ssotui(*args, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"ssotui {' '.join(args)} -> {proc.returncode}\n{proc.stderr}")
     return proc
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("ssotui: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture

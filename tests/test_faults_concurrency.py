@@ -14,15 +14,14 @@ import subprocess
 import sys
 import textwrap
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import SESSION_NAME
+from helpers import sign_in
 
-from ssotui.core import clients, timeutil
+from ssotui.core import clients
 from ssotui.core.auth import Authenticator
-from ssotui.core.models import Token
 from ssotui.core.tokencache import TokenCache
 
 pytestmark = pytest.mark.faults
@@ -165,21 +164,8 @@ def test_two_ssotui_processes_and_botocore_refresh_one_file_without_losing_it(
 ):
     emulator = make_emulator(accounts=4, seed=7, token_ttl=2)
     _write_config(with_profile=True)
-    minted = emulator.mint_token()
-    now = timeutil.utcnow().replace(microsecond=0)
+    assert sign_in(emulator, sso_session).refresh_token
     cache = TokenCache(sso_session)
-    cache.save_token(
-        Token(
-            start_url=sso_session.start_url,
-            region=sso_session.region,
-            access_token=minted["accessToken"],
-            expires_at=now + timedelta(seconds=int(minted["expiresIn"])),
-            client_id=minted["clientId"],
-            client_secret=minted["clientSecret"],
-            registration_expires_at=timeutil.from_epoch_s(minted["clientSecretExpiresAt"]),
-            refresh_token=minted["refreshToken"],
-        )
-    )
     stop = tmp_path / "stop"
     procs = [
         _spawn(OURS, SESSION_NAME, str(REFRESHES)),

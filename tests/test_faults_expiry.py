@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import assert_one_line_error, run_ssotui
 
 from ssotui.core import timeutil
 from ssotui.core.auth import Authenticator
@@ -27,25 +27,7 @@ pytestmark = pytest.mark.faults
 EXPIRED = "session expired — run `ssotui login`"
 
 
-def ssotui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ssotui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=dict(os.environ),
-    )
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) -> str:
-    assert proc.returncode != 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("ssotui: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    return lines[0]
+ssotui = run_ssotui
 
 
 def write_token_file(emulator, session: SsoSession, **extra) -> Path:

@@ -8,17 +8,13 @@ come from the emulator's knobs (``rate_limit``, ``fail_rate``) and from stopping
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from conftest import SESSION_NAME
+from helpers import assert_one_line_error, run_ssotui, sign_in
 
-from ssotui.core import timeutil
 from ssotui.core.errors import NetworkError
 from ssotui.core.inventory import (
     AccountsListed,
@@ -27,9 +23,7 @@ from ssotui.core.inventory import (
     Retrying,
     RolesListed,
 )
-from ssotui.core.models import Token
 from ssotui.core.service import SsoClient
-from ssotui.core.tokencache import TokenCache
 
 pytestmark = pytest.mark.faults
 
@@ -41,24 +35,6 @@ REGION = "us-east-1"
 
 def no_sleep(_seconds: float) -> None:
     pass
-
-
-def sign_in(emulator, session) -> Token:
-    """A valid login in our token cache, as if the device flow had run."""
-    minted = emulator.mint_token()
-    now = timeutil.utcnow().replace(microsecond=0)
-    token = Token(
-        start_url=session.start_url,
-        region=session.region,
-        access_token=minted["accessToken"],
-        expires_at=now + timedelta(seconds=int(minted["expiresIn"])),
-        client_id=minted["clientId"],
-        client_secret=minted["clientSecret"],
-        registration_expires_at=timeutil.from_epoch_s(minted["clientSecretExpiresAt"]),
-        refresh_token=minted.get("refreshToken"),
-    )
-    TokenCache(session).save_token(token)
-    return token
 
 
 class Events:
@@ -308,24 +284,7 @@ def test_an_unreachable_portal_is_reported_after_a_few_tries_not_ten(make_emulat
 # -- 4. offline: the CLI ----------------------------------------------------------------------
 
 
-def ssotui(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ssotui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("ssotui: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+ssotui = run_ssotui
 
 
 @pytest.fixture

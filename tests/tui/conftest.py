@@ -6,18 +6,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import sign_in  # noqa: F401  (the TUI tests import it from here)
 
 from ssotui.core import clients, timeutil
 from ssotui.core.config import AwsConfig, load_config
 from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account, SsoSession, Token
+from ssotui.core.models import Account, SsoSession
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import Settings
-from ssotui.core.tokencache import TokenCache
 from ssotui.tui.app import SsoTuiApp
 from ssotui.tui.services import Services
 
@@ -87,24 +87,6 @@ def make_app(
         services=fakes.services(settings),
         **kwargs,
     )
-
-
-def sign_in(emulator, session: SsoSession, expires_at: datetime | None = None) -> Token:
-    """A valid login, as if the device flow had run: the emulator's session, in our cache."""
-    minted = emulator.mint_token()
-    now = timeutil.utcnow().replace(microsecond=0)
-    token = Token(
-        start_url=session.start_url,
-        region=session.region,
-        access_token=minted["accessToken"],
-        expires_at=expires_at or now + timedelta(seconds=int(minted["expiresIn"])),
-        client_id=minted["clientId"],
-        client_secret=minted["clientSecret"],
-        registration_expires_at=timeutil.from_epoch_s(minted["clientSecretExpiresAt"]),
-        refresh_token=minted.get("refreshToken"),
-    )
-    TokenCache(session).save_token(token)
-    return token
 
 
 def org_inventory(emulator, fetched_at: datetime | None = None) -> Inventory:

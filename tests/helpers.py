@@ -1,0 +1,54 @@
+"""Helpers shared by test modules: a login in our token cache as if the device flow had run,
+the CLI as a subprocess, and the shape of a CLI error (one line, no traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+from ssotui.core import timeutil
+from ssotui.core.models import SsoSession, Token
+from ssotui.core.tokencache import TokenCache
+
+
+def sign_in(emulator, session: SsoSession, expires_at: datetime | None = None) -> Token:
+    """A valid login, as if the device flow had run: the emulator's session, in our cache."""
+    minted = emulator.mint_token()
+    now = timeutil.utcnow().replace(microsecond=0)
+    token = Token(
+        start_url=session.start_url,
+        region=session.region,
+        access_token=minted["accessToken"],
+        expires_at=expires_at or now + timedelta(seconds=int(minted["expiresIn"])),
+        client_id=minted["clientId"],
+        client_secret=minted["clientSecret"],
+        registration_expires_at=timeutil.from_epoch_s(minted["clientSecretExpiresAt"]),
+        refresh_token=minted.get("refreshToken"),
+    )
+    TokenCache(session).save_token(token)
+    return token
+
+
+def run_ssotui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m ssotui ARGS`` with this process's environment (HOME, AWS_* from the fixtures)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ssotui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ),
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) -> str:
+    """The command failed with one ``ssotui: …`` line holding every fragment; returns it."""
+    assert proc.returncode != 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ssotui: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
