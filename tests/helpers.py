@@ -1,11 +1,13 @@
 """Helpers shared by test modules: a login in our token cache as if the device flow had run,
-the CLI as a subprocess, and the shape of a CLI error (one line, no traceback)."""
+the CLI as a subprocess, the shape of a CLI error (one line, no traceback), and a recorder of
+the inventory loader's events."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta
 
 from ssotui.core import timeutil
@@ -52,3 +54,23 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str) ->
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+class Events:
+    """Records the inventory loader's events (they come from several threads); ``then`` is
+    called with each one after it is recorded."""
+
+    def __init__(self, then=None) -> None:
+        self.events: list = []
+        self.lock = threading.Lock()
+        self.then = then
+
+    def __call__(self, event) -> None:
+        with self.lock:
+            self.events.append(event)
+        if self.then is not None:
+            self.then(event)
+
+    def of(self, kind) -> list:
+        with self.lock:
+            return [e for e in self.events if isinstance(e, kind)]

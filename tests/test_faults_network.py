@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 from conftest import SESSION_NAME
-from helpers import assert_one_line_error, run_ssotui, sign_in
+from helpers import Events, assert_one_line_error, run_ssotui, sign_in
 
 from ssotui.core.errors import NetworkError
 from ssotui.core.inventory import (
@@ -35,25 +35,6 @@ REGION = "us-east-1"
 
 def no_sleep(_seconds: float) -> None:
     pass
-
-
-class Events:
-    """Records the loader's events (they come from several threads)."""
-
-    def __init__(self, then=None) -> None:
-        self.events: list = []
-        self.lock = threading.Lock()
-        self.then = then
-
-    def __call__(self, event) -> None:
-        with self.lock:
-            self.events.append(event)
-        if self.then is not None:
-            self.then(event)
-
-    def of(self, kind) -> list:
-        with self.lock:
-            return [e for e in self.events if isinstance(e, kind)]
 
 
 class WireCounter:

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from helpers import Events
 
 from ssotui.core import clients
 from ssotui.core.errors import NetworkError, SessionExpired, Throttled
@@ -57,22 +58,6 @@ class Tokens:
             return self.value
 
 
-class Recorder:
-    def __init__(self, then=None) -> None:
-        self.events: list = []
-        self.lock = threading.Lock()
-        self.then = then
-
-    def __call__(self, event) -> None:
-        with self.lock:
-            self.events.append(event)
-        if self.then is not None:
-            self.then(event)
-
-    def of(self, kind) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
 def expected_pairs(emu) -> set[tuple[str, str]]:
     return {(a.account_id, role) for a in emu.org.accounts for role in a.roles}
 
@@ -108,7 +93,7 @@ def record_max_results(loader: InventoryLoader, seen: list[int]) -> None:
 def test_every_assignment_of_a_three_page_org_arrives(make_emulator):
     emu = make_emulator(accounts=250, seed=3)
     sizes: list[int] = []
-    recorder = Recorder()
+    recorder = Events()
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, sleep=no_sleep)
     record_max_results(loader, sizes)
 
@@ -141,7 +126,7 @@ def test_every_assignment_of_a_three_page_org_arrives(make_emulator):
 
 def test_throttling_is_retried_and_nothing_is_dropped(make_emulator):
     emu = make_emulator(accounts=60, seed=5, rate_limit=30)
-    recorder = Recorder()
+    recorder = Events()
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=80, backoff_base=0.05, backoff_cap=0.4)
     inventory = loader.load(recorder)
     assert inventory.complete
@@ -154,7 +139,7 @@ def test_throttling_is_retried_and_nothing_is_dropped(make_emulator):
 
 def test_server_faults_are_retried(make_emulator):
     emu = make_emulator(accounts=80, seed=11, fail_rate=0.1)
-    recorder = Recorder()
+    recorder = Events()
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, sleep=no_sleep)
     inventory = loader.load(recorder)
     assert inventory.complete
@@ -172,7 +157,7 @@ def test_backoff_grows_and_stays_jittered_within_the_cap():
         assert len(set(delays)) > 1
 
 
-def roles_order(recorder: Recorder) -> list[str]:
+def roles_order(recorder: Events) -> list[str]:
     return [e.account.account_id for e in recorder.of(RolesListed)]
 
 
@@ -188,7 +173,7 @@ def test_prioritized_account_jumps_the_queue(make_emulator):
             if not wanted:
                 loader.cancel()  # the rest would only take time
 
-    recorder = Recorder(stop_when_both_arrived)
+    recorder = Events(stop_when_both_arrived)
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, workers=4)
     loader.prioritize(end_of_page_one)
     loader.prioritize(last)  # most recent request first, as soon as it is listed
@@ -208,7 +193,7 @@ def test_prioritize_from_another_thread_while_loading(make_emulator):
             asked.append(event.done)
             threading.Thread(target=loader.prioritize, args=(target,)).start()
 
-    recorder = Recorder(on_event)
+    recorder = Events(on_event)
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, workers=2)
     loader.load(recorder)
     assert roles_order(recorder).index(target) < 12
@@ -223,7 +208,7 @@ def test_prioritize_from_the_accounts_listed_callback(make_emulator):
         if isinstance(event, AccountsListed) and event.total_so_far == 100:
             loader.prioritize(target)
 
-    recorder = Recorder(on_event)
+    recorder = Events(on_event)
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, workers=1)
     loader.load(recorder)
     assert roles_order(recorder)[0] == target
@@ -247,7 +232,7 @@ def test_one_refresh_when_many_workers_hit_401_at_once(make_emulator):
             emu.expire_access_tokens()
 
     loader = InventoryLoader(tokens, REGION, rate_limit=0, workers=8, sleep=no_sleep)
-    inventory = loader.load(Recorder(expire))
+    inventory = loader.load(Events(expire))
     assert inventory.complete and got_pairs(inventory) == expected_pairs(emu)
     assert tokens.refreshes == 1
 
@@ -272,7 +257,7 @@ def test_dead_endpoint_mid_load_raises_network_error_and_keeps_what_arrived(make
 
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, max_attempts=3, sleep=no_sleep)
     with pytest.raises(NetworkError) as caught:
-        loader.load(Recorder(stop))
+        loader.load(Events(stop))
     partial = loader.partial
     assert partial.complete is False
     assert len(partial.accounts) == 150
@@ -290,7 +275,7 @@ def test_server_failing_for_good_raises_after_bounded_attempts(make_emulator):
         if isinstance(event, RolesListed) and event.done == 10:
             emu.fail_rate = 1.0
 
-    recorder = Recorder(break_it)
+    recorder = Events(break_it)
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, max_attempts=3, sleep=no_sleep)
     with pytest.raises(NetworkError):
         loader.load(recorder)
@@ -330,7 +315,7 @@ class FakeSso:
 def test_a_truncated_answer_is_retried_not_taken_for_no_roles():
     truncated = FakeSso.meta(145)  # headers announced a body, none arrived
     good = {"roleList": [{"roleName": "Admin"}], **FakeSso.meta(60)}
-    recorder = Recorder()
+    recorder = Events()
     loader = InventoryLoader(lambda **_: "t", REGION, rate_limit=0, sleep=no_sleep)
     loader._client = FakeSso([truncated, good])
     inventory = loader.load(recorder)
@@ -361,7 +346,7 @@ def test_cancel_stops_promptly_and_keeps_what_arrived(make_emulator):
             loader.cancel()
 
     loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, workers=4)
-    inventory = loader.load(Recorder(cancel))
+    inventory = loader.load(Events(cancel))
     assert time.monotonic() - started < 2.0
     assert inventory.complete is False
     assert 5 <= len(inventory.roles) < 30
