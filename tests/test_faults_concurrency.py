@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SESSION_NAME
-from helpers import sign_in
+from helpers import run_ssotui, sign_in
 
 from ssotui.core import clients
 from ssotui.core.auth import Authenticator
@@ -139,18 +139,17 @@ class FileWatcher:
         self._thread.join(timeout=10)
 
 
-def _write_config(with_profile: bool) -> None:
+def _write_config() -> None:
+    """The test session, plus a profile botocore's own token provider can use."""
     from conftest import START_URL, write_aws_config
 
-    text = (
+    write_aws_config(
         f"[sso-session {SESSION_NAME}]\n"
         f"sso_start_url = {START_URL}\n"
         "sso_region = us-east-1\n"
         "sso_registration_scopes = sso:account:access\n"
+        f"\n[profile dev]\nsso_session = {SESSION_NAME}\nregion = us-east-1\n"
     )
-    if with_profile:
-        text += f"\n[profile dev]\nsso_session = {SESSION_NAME}\nregion = us-east-1\n"
-    write_aws_config(text)
 
 
 def _portal_accounts(access_token: str) -> int:
@@ -163,7 +162,7 @@ def test_two_ssotui_processes_and_botocore_refresh_one_file_without_losing_it(
     make_emulator, sso_session, tmp_path
 ):
     emulator = make_emulator(accounts=4, seed=7, token_ttl=2)
-    _write_config(with_profile=True)
+    _write_config()
     assert sign_in(emulator, sso_session).refresh_token
     cache = TokenCache(sso_session)
     stop = tmp_path / "stop"
@@ -239,11 +238,6 @@ def test_two_processes_logging_in_at_once_both_succeed_and_the_cache_stays_valid
     assert _portal_accounts(token.access_token) == 4
     registration = cache.load_registration()
     assert registration is not None and registration.client_id in emulator.state.clients
-    proc = subprocess.run(
-        [sys.executable, "-m", "ssotui", "list", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_ssotui("list", "--json", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) == sum(len(a.roles) for a in emulator.org.accounts)
