@@ -221,6 +221,27 @@ def test_fresh_search_matches_the_plain_definition():
         assert index.filter(query) == naive_filter(rows, query), query
 
 
+def test_the_plain_definition_holds_with_many_role_names_and_rows_out_of_account_order():
+    # Over 256 role names (no one-byte role code per row) and an account's rows apart (as
+    # favorites at the top put them): the row masks must still pick the right rows.
+    rnd = random.Random(11)
+    rows = [
+        Assignment(row.account_id, row.account_name, row.email, f"{row.role_name}{n % 300}")
+        for n, row in enumerate(generated_rows(1200, 11))
+    ]
+    rnd.shuffle(rows)
+    index = SearchIndex(rows)
+    for query in random_queries(rows, rnd, 60) + ["a", "ad", "r1", "access2", "12"]:
+        assert index.filter(query) == naive_filter(rows, query), query
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_tiny_lists(count):
+    rows = generated_rows(count, 3)
+    for query in ("", "a", "pay", "adm", "1", "zz"):
+        assert SearchIndex(rows).filter(query) == naive_filter(rows, query), query
+
+
 def test_backspace_returns_the_earlier_result():
     rows = generated_rows(2000, 5)
     index = SearchIndex(rows)

@@ -26,8 +26,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from itertools import repeat
-from operator import or_
+from itertools import compress, repeat
+from operator import itemgetter, or_
 
 from ssotui.core.models import Assignment
 
@@ -147,6 +147,11 @@ class SearchIndex:
         fuzzy_fields = [names] if all(map(str.isdigit, ids)) else [names, ids]
         self._account_fields = [[fold(text) for text in field] for field in fuzzy_fields]
         self._role_text = [fold(role) for role in roles]
+        # Row masks from account and role results, without a Python-level loop over rows:
+        # one itemgetter call picks every row's account byte, and one bytes.translate every
+        # row's role byte (when there are at most 256 role names, nearly always).
+        self._accounts_of_rows = itemgetter(*account_of) if len(rows) > 1 else None
+        self._role_bytes = bytes(role_of) if len(roles) <= 256 else None
         self._everything = list(range(len(rows)))
         self._cache: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
         self._cache[()] = self._everything
@@ -208,17 +213,37 @@ class SearchIndex:
             for account, ok in zip(wanted, self._test_accounts(term, wanted), strict=True):
                 account_ok[account] = ok
         role_ok = _test(term, self._role_text)
-
-        if candidates is self._everything:
-            rows = zip(candidates, account_of, role_of, strict=True)
-        else:
-            rows = zip(
-                candidates,
-                map(account_of.__getitem__, candidates),
-                map(role_of.__getitem__, candidates),
-                strict=True,
-            )
+        if len(candidates) * 2 >= len(account_of):
+            return self._select(candidates, self._row_mask(account_ok, role_ok))
+        rows = zip(
+            candidates,
+            map(account_of.__getitem__, candidates),
+            map(role_of.__getitem__, candidates),
+            strict=True,
+        )
         return [i for i, account, role in rows if account_ok[account] or role_ok[role]]
+
+    def _row_mask(self, account_ok: bytearray, role_ok: bytearray) -> bytes:
+        """One byte per row: 1 when its account or its role matched (C-level loops only)."""
+        rows = len(self._account_of)
+        if self._accounts_of_rows is not None:
+            mask = bytes(self._accounts_of_rows(account_ok))
+        else:  # itemgetter of one item returns the item, not a tuple
+            mask = bytes(map(account_ok.__getitem__, self._account_of))
+        if not any(role_ok):
+            return mask
+        if self._role_bytes is not None:
+            by_role = self._role_bytes.translate(bytes(role_ok).ljust(256, b"\0"))
+        else:
+            by_role = bytes(map(role_ok.__getitem__, self._role_of))
+        either = int.from_bytes(mask, "little") | int.from_bytes(by_role, "little")
+        return either.to_bytes(rows, "little")
+
+    def _select(self, candidates: list[int], mask: bytes) -> list[int]:
+        """The candidates whose byte in ``mask`` is set, in order."""
+        if len(candidates) == len(mask):  # every row: candidates are 0..n-1
+            return list(compress(range(len(mask)), mask))
+        return list(compress(candidates, map(mask.__getitem__, candidates)))
 
     def _test_accounts(self, term: str, accounts: Sequence[int]) -> bytearray:
         """For each account slot in ``accounts``, 1 when ``term`` matches its name, id or email."""
