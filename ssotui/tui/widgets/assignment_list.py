@@ -168,11 +168,13 @@ class AssignmentList(ScrollView, can_focus=True):
 
     # scrollbar-size-vertical: 0 keeps Textual's scrolling (wheel, scroll_to) but hides its
     # ScrollBar widget: the bar is drawn in render_line instead (see the module docstring).
+    # overflow-y: scroll, not auto: with auto, Textual relayouts the whole screen whenever
+    # the rows start or stop filling the list (the hidden bar "appears"), a keystroke's work.
     DEFAULT_CSS = """
     AssignmentList {
         height: 1fr;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;
         scrollbar-size-vertical: 0;
         background: $surface;
         color: $foreground;
@@ -435,6 +437,13 @@ class AssignmentList(ScrollView, can_focus=True):
 
     def on_blur(self, event: events.Blur) -> None:
         self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView would also move its (hidden, see DEFAULT_CSS) ScrollBar widget: the
+        # repaint of a widget that is not on screen makes the compositor rebuild its map of
+        # every widget on the next frame (~1-2 ms, whenever the list scrolls).
+        if round(old_value) != round(new_value):
+            self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
