@@ -149,7 +149,7 @@ async def test_placeholder_rows_while_roles_load(make_emulator, sso_session, fak
         await pilot.press("end")
         assert picker.highlighted.role_name == LOADING_ROLE
         assert picker.check_action("open_console", ()) is False
-        assert "loading roles" in str(picker.query_one("#details").render())
+        assert "loading roles" in picker.query_one("#details").text
 
 
 async def test_filter_prod_pay(emulator, sso_session, fakes):
@@ -167,7 +167,7 @@ async def test_filter_prod_pay(emulator, sso_session, fakes):
             ("payments-prod", "SupportUser"),
             ("sandbox-playground", "PowerUserAccess"),
         ]
-        assert label(picker, "#count") == f"4/{row_count(emulator)}"
+        assert picker.query_one("#count").text == f"4/{row_count(emulator)}"
         # ↓ in the filter moves the list; Esc goes back to the list and keeps the filter;
         # Esc on the list clears it.
         await pilot.press("down")
@@ -237,7 +237,7 @@ async def test_o_opens_a_console_url_the_federation_endpoint_accepts(emulator, s
         await wait_for(pilot, lambda: notifications(messages))
         assert "Opened the console for payments-prod / SupportUser." in notifications(messages)
         # Credentials are now held: the details pane says until when.
-        assert "credentials held until" in str(picker.query_one("#details").render())
+        assert "credentials held until" in picker.query_one("#details").text
         # And the row became a recent pick.
         stored = PickStore(fakes.picks_path).load(sso_session.cache_key)
         assert stored.recents[0] == picker.highlighted.key
@@ -330,7 +330,7 @@ async def test_f_pins_a_favorite_first_keeps_the_highlight_and_persists(
         await pilot.press("f")
         assert shown_rows(picker)[0] == (target.account_name, target.role_name)
         assert picker.highlighted == target
-        assert "★ favorite" in str(picker.query_one("#details").render())
+        assert "★ favorite" in picker.query_one("#details").text
     stored = json.loads(fakes.picks_path.read_text())
     assert stored["sessions"]["test"]["favorites"] == [list(target.key)]
     # A new start shows it first too.
@@ -464,7 +464,7 @@ async def test_account_names_are_data_not_markup(emulator, sso_session, fakes):
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         picker = await open_picker(pilot, app)
         await pilot.press(*"acme", "escape")
-        details = str(picker.query_one("#details").render())
+        details = picker.query_one("#details").text
         assert "acme [bold]x[/bold] $var" in details and "[red]Admin" in details
         await pilot.press("f")
         assert "Pinned acme [bold]x[/bold] $var / [red]Admin." in notifications(messages)

@@ -24,7 +24,7 @@ def list_lines(picker: PickerScreen) -> list[str]:
 
 
 def details(picker: PickerScreen) -> str:
-    return str(picker.query_one("#details").render())
+    return picker.query_one("#details").text
 
 
 async def test_settings_favorites_come_first_marked_and_f_does_not_unpin_them(
