@@ -35,6 +35,7 @@ from ssotui.tui.screens.picker_actions import RoleActionScreen
 from ssotui.tui.screens.picker_state import PickerState, is_placeholder
 from ssotui.tui.services import Services
 from ssotui.tui.widgets.assignment_list import AssignmentList
+from ssotui.tui.widgets.count_label import CountLabel
 from ssotui.tui.widgets.details import Detail, DetailsPane
 from ssotui.tui.widgets.filter_input import FilterInput
 from ssotui.tui.widgets.format import age
@@ -205,7 +206,7 @@ class PickerScreen(RoleActionScreen):
                 placeholder="Filter: type any part of an account name, id, role or e-mail",
                 id="filter",
             )
-            yield Label("", id="count")
+            yield CountLabel(id="count")
         yield AssignmentList(id="rows")
         # In a container of their own: Textual redraws every child of the screen that a
         # frame's dirty area could reach (their clip is the whole screen), so on its own the
@@ -341,8 +342,8 @@ class PickerScreen(RoleActionScreen):
     def _update_count(self) -> None:
         rows = self.rows
         text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
-        count = self.query_one("#count", Label)
-        count.update(text, layout=False)  # fixed width in app.tcss
+        count = self.query_one("#count", CountLabel)
+        count.update(text)  # fixed width in app.tcss
         paint_with_next_frame(count)  # with the rows it counts
 
     @on(AssignmentList.Highlighted)

@@ -4,8 +4,10 @@ ctrl+o opens the console, ctrl+s starts the subshell, Esc goes back to the list.
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -66,3 +68,40 @@ class FilterInput(Input):
         # so store the same value quietly first: the assignment then changes nothing.
         self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
+
+    def render_line(self, y: int) -> Strip:
+        """Input's own line, drawn from segments when nothing needs Rich's text layout.
+
+        Input renders its value through ``Console.render`` on every change (~0.5 ms a
+        keystroke in the picker); plain typed text needs none of that. Anything else (a
+        selection, a suggestion, a highlighter, text wider than the box, non-ASCII) goes
+        to Input itself."""
+        value = self.value
+        width = self.scrollable_content_region.width + 1  # as Input: one cell for the cursor
+        if (
+            y != 0
+            or not value
+            or len(value) >= width
+            or self.scroll_offset.x
+            or not (value.isascii() and value.isprintable())
+            or self.password
+            or self.highlighter is not None
+            or self._suggestion
+            or not self.selection.is_empty
+        ):
+            return super().render_line(y)
+        style = self.rich_style
+        if self.has_focus and self._cursor_visible:
+            cursor = self.cursor_position
+            cursor_style = style + self.get_component_rich_style("input--cursor")
+            segments = [
+                Segment(value[:cursor], style),
+                Segment(value[cursor : cursor + 1] or " ", cursor_style),
+                Segment(value[cursor + 1 :], style),
+            ]
+            used = max(len(value), cursor + 1)
+        else:
+            segments = [Segment(value, style)]
+            used = len(value)
+        segments.append(Segment(" " * (width - used), style))
+        return Strip([segment for segment in segments if segment.text], width)
