@@ -336,6 +336,32 @@ async def test_the_fast_render_path_draws_what_textuals_styles_cache_draws(runni
     assert [strip.text for strip in cropped] == [strip.text[5:35] for strip in slow[2:5]]
 
 
+class AnsiColorApp(ListApp):
+    CSS = """
+    AssignmentList > .assignment-list--account-id { color: ansi_red; }
+    AssignmentList > .assignment-list--email { text-style: dim; }
+    """
+
+
+async def test_ansi_colours_and_dim_text_still_go_through_textuals_line_filter(monkeypatch):
+    # The fast path skips ANSIToTruecolor only when it would change nothing: an ANSI colour
+    # or a dim style in the CSS must come out as Textual's own rendering draws it.
+    app = AnsiColorApp(ROWS)
+    async with app.run_test(size=SIZE) as pilot:
+        widget = app.query_one(AssignmentList)
+        widget.set_query("prod")
+        await pilot.pause()
+        region = Region(0, 0, widget.size.width, widget.size.height)
+        fast = widget.render_lines(region)
+        monkeypatch.setattr(AssignmentList, "_is_plain_box", lambda self: False)
+        widget._styles_cache.clear()
+        slow = widget.render_lines(region)
+        assert [list(strip) for strip in fast] == [list(strip) for strip in slow]
+        colors = {segment.style.color for strip in fast for segment in strip}
+        assert all(color.triplet is not None for color in colors if color is not None)
+        assert not any(segment.style.dim for strip in fast for segment in strip)
+
+
 class BorderedApp(ListApp):
     CSS = "AssignmentList { border: round red; padding: 0 1; }"
 

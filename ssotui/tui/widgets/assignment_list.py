@@ -26,6 +26,7 @@ from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.filter import ANSIToTruecolor
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -112,6 +113,7 @@ class _Frame(NamedTuple):
     style_key: tuple
     normal: _Styles
     cursor: _Styles
+    truecolor: bool  # every style is in RGB and none is dim: ANSIToTruecolor changes nothing
 
 
 class AssignmentList(ScrollView, can_focus=True):
@@ -259,7 +261,7 @@ class AssignmentList(ScrollView, can_focus=True):
         self._columns: dict[int, Columns] = {}
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self._style_generation = 0
-        self._style_table: tuple[tuple, _Styles, _Styles] | None = None
+        self._style_table: tuple[tuple, _Styles, _Styles, bool] | None = None
         self._frame: _Frame | None = None
         self._dragging_bar = False
         self.set_rows(rows)
@@ -464,6 +466,8 @@ class AssignmentList(ScrollView, can_focus=True):
             strips = [self.render_line(y) for y in crop.line_range]
             background = self.background_colors[1]
             for line_filter in self.get_line_filters():
+                if self._frame.truecolor and isinstance(line_filter, ANSIToTruecolor):
+                    continue  # it would copy every segment of every new line, unchanged
                 strips = [strip.apply_filter(line_filter, background) for strip in strips]
             if crop.column_span != (0, self.size.width):
                 strips = [strip.crop(*crop.column_span) for strip in strips]
@@ -509,10 +513,19 @@ class AssignmentList(ScrollView, can_focus=True):
         return strip
 
     def _make_frame(self) -> _Frame:
-        style_key, normal, cursor = self._styles()
+        style_key, normal, cursor, truecolor = self._styles()
         width = self.scrollable_content_region.width
         terms = parse_query(self._query)
-        return _Frame(width, self.scroll_offset.y, self._thumb(), terms, style_key, normal, cursor)
+        return _Frame(
+            width,
+            self.scroll_offset.y,
+            self._thumb(),
+            terms,
+            style_key,
+            normal,
+            cursor,
+            truecolor,
+        )
 
     def _thumb(self) -> tuple[int, int] | None:
         """Viewport lines [start, end) of the scrollbar thumb, or None when all rows fit."""
@@ -535,18 +548,18 @@ class AssignmentList(ScrollView, can_focus=True):
             self._columns[content_width] = columns
         spans = self._index.spans(row, self._query) if self._query.strip() else _NO_SPANS
         plain = styles.plain
-        segments: list[Segment] = []
+        line = _Line()
         key = assignment.key
         if key in self._favorites:
-            _push(segments, " ", plain)
-            _push(segments, FAVORITE, styles.favorite)
-            _push(segments, " ", plain)
+            line.add(" ", plain)
+            line.add(FAVORITE, styles.favorite)
+            line.add(" ", plain)
         elif key in self._recents:
-            _push(segments, " ", plain)
-            _push(segments, RECENT, styles.recent)
-            _push(segments, " ", plain)
+            line.add(" ", plain)
+            line.add(RECENT, styles.recent)
+            line.add(" ", plain)
         else:
-            _push(segments, "   ", plain)
+            line.add("   ", plain)
         used = MARKER_WIDTH
         name_spans, id_spans, role_spans, email_spans = spans  # in search.FIELDS order
         for text, cell_width, runs, style, match_style in (
@@ -564,29 +577,33 @@ class AssignmentList(ScrollView, can_focus=True):
             if cell_width <= 0:
                 continue
             if used > MARKER_WIDTH:
-                _push(segments, " " * GAP, plain)
+                line.add(" " * GAP, plain)
                 used += GAP
-            _push_cell(segments, text, cell_width, runs, style, match_style)
+            line.add_cell(text, cell_width, runs, style, match_style)
             used += cell_width
-        return _finish_line(segments, used, width, styles, bar)
+        return line.finish(used, width, styles, bar)
 
     def _render_text_line(self, text: str, width: int, styles: _Styles) -> Strip:
         """The empty-state message, or a blank line."""
-        segments: list[Segment] = []
+        line = _Line()
         used = 0
         if text:
             if not text.isprintable():
                 text = _CONTROL.sub("\ufffd", text)
             fitted, _ = _fit(text, max(width - SCROLLBAR_WIDTH - MARKER_WIDTH, 0))
-            segments = [Segment(" " * MARKER_WIDTH, styles.plain), Segment(fitted, styles.empty)]
+            line.add(" " * MARKER_WIDTH, styles.plain)
+            line.add(fitted, styles.empty)
             used = MARKER_WIDTH + cell_len(fitted)
-        return _finish_line(segments, used, width, styles, _NO_BAR)
+        return line.finish(used, width, styles, _NO_BAR)
 
-    def _styles(self) -> tuple[tuple, _Styles, _Styles]:
-        """(key, normal, cursor) row styles, rebuilt when the theme, CSS or focus change."""
+    def _styles(self) -> tuple[tuple, _Styles, _Styles, bool]:
+        """(key, normal, cursor, truecolor) row styles, rebuilt when the theme, CSS or focus
+        change; ``truecolor``: no style needs Textual's ANSIToTruecolor line filter."""
         key = (self._style_generation, self.has_focus, self.app.theme)
         if self._style_table is None or self._style_table[0] != key:
-            self._style_table = (key, self._make_styles(False), self._make_styles(True))
+            normal, cursor = self._make_styles(False), self._make_styles(True)
+            truecolor = all(map(_is_truecolor, (*normal, *cursor)))
+            self._style_table = (key, normal, cursor, truecolor)
         return self._style_table
 
     def _make_styles(self, cursor: bool) -> _Styles:
@@ -708,16 +725,6 @@ class AssignmentList(ScrollView, can_focus=True):
 # -- line building ------------------------------------------------------------------------------
 
 
-def _push(segments: list[Segment], text: str, style: RichStyle) -> None:
-    """Append a segment, merged into the previous one when the style is the same."""
-    if not text:
-        return
-    if segments and segments[-1].style is style:
-        segments[-1] = Segment(segments[-1].text + text, style)
-    else:
-        segments.append(Segment(text, style))
-
-
 def _fit(text: str, width: int) -> tuple[str, int]:
     """Crop ``text`` to at most ``width`` cells (ending in "…" when cropped).
 
@@ -741,50 +748,75 @@ def _fit(text: str, width: int) -> tuple[str, int]:
     return text[:kept] + "…", kept
 
 
-def _push_cell(
-    segments: list[Segment],
-    text: str,
-    width: int,
-    spans: list[tuple[int, int]],
-    style: RichStyle,
-    match_style: RichStyle,
-) -> None:
-    """Append one column: ``text`` cropped or padded to ``width`` cells, ``spans`` (sorted
-    ``(start, end)`` character runs) in ``match_style``.
-
-    ``text`` is data, never markup: it goes into `Segment`s as is; control characters are
-    replaced so that they cannot reach the terminal.
-    """
-    if not text.isprintable():
-        text = _CONTROL.sub("\ufffd", text)
-    fitted, kept = _fit(text, width)
-    start = 0
-    for run_start, run_end in spans:
-        if run_start >= kept:
-            break
-        run_end = min(run_end, kept)
-        _push(segments, fitted[start:run_start], style)
-        _push(segments, fitted[run_start:run_end], match_style)
-        start = run_end
-    padding = width - (len(fitted) if fitted.isascii() else cell_len(fitted))
-    _push(segments, fitted[start:] + " " * padding if padding > 0 else fitted[start:], style)
+def _is_truecolor(style: RichStyle) -> bool:
+    """True when ANSIToTruecolor would leave ``style`` as it is: its colours are RGB (or
+    unset) and it is not dim (which the filter blends into the colour)."""
+    return not style.dim and all(
+        color is None or color.triplet is not None for color in (style.color, style.bgcolor)
+    )
 
 
-def _finish_line(
-    segments: list[Segment], used: int, width: int, styles: _Styles, bar: int
-) -> Strip:
-    """Pad (or crop) the content to ``width`` minus the scrollbar, then add the bar cell."""
-    if width <= SCROLLBAR_WIDTH:
-        return Strip.blank(max(width, 0), styles.plain)
-    content_width = width - SCROLLBAR_WIDTH
-    if used < content_width:
-        _push(segments, " " * (content_width - used), styles.plain)
-    elif used > content_width:
-        segments = list(Strip(segments, used).crop(0, content_width))
-    if bar == _THUMB:
-        segments.append(Segment(" " * SCROLLBAR_WIDTH, styles.thumb))
-    elif bar == _TRACK:
-        segments.append(Segment(" " * SCROLLBAR_WIDTH, styles.track))
-    else:
-        _push(segments, " " * SCROLLBAR_WIDTH, styles.plain)
-    return Strip(segments, max(width, 0))
+class _Line:
+    """Builds one line's segments; consecutive text in the same style becomes one segment."""
+
+    __slots__ = ("segments", "text", "style")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.text = ""  # pending, in self.style
+        self.style: RichStyle | None = None
+
+    def add(self, text: str, style: RichStyle) -> None:
+        if style is self.style:
+            self.text += text
+        elif text:
+            if self.text:
+                self.segments.append(Segment(self.text, self.style))
+            self.text, self.style = text, style
+
+    def add_cell(
+        self,
+        text: str,
+        width: int,
+        spans: list[tuple[int, int]],
+        style: RichStyle,
+        match_style: RichStyle,
+    ) -> None:
+        """One column: ``text`` cropped or padded to ``width`` cells, ``spans`` (sorted
+        ``(start, end)`` character runs) in ``match_style``.
+
+        ``text`` is data, never markup: it goes into `Segment`s as is; control characters
+        are replaced so that they cannot reach the terminal.
+        """
+        if not text.isprintable():
+            text = _CONTROL.sub("\ufffd", text)
+        fitted, kept = _fit(text, width)
+        start = 0
+        for run_start, run_end in spans:
+            if run_start >= kept:
+                break
+            run_end = min(run_end, kept)
+            self.add(fitted[start:run_start], style)
+            self.add(fitted[run_start:run_end], match_style)
+            start = run_end
+        padding = width - (len(fitted) if fitted.isascii() else cell_len(fitted))
+        self.add(fitted[start:] + " " * padding if padding > 0 else fitted[start:], style)
+
+    def finish(self, used: int, width: int, styles: _Styles, bar: int) -> Strip:
+        """Pad (or crop) the content to ``width`` minus the scrollbar, add the bar cell."""
+        if width <= SCROLLBAR_WIDTH:
+            return Strip.blank(max(width, 0), styles.plain)
+        content_width = width - SCROLLBAR_WIDTH
+        if used < content_width:
+            self.add(" " * (content_width - used), styles.plain)
+        if self.text:
+            self.segments.append(Segment(self.text, self.style))
+        segments = self.segments
+        if used > content_width:
+            segments = list(Strip(segments, used).crop(0, content_width))
+        bar_style = (styles.plain, styles.track, styles.thumb)[bar]
+        if segments and segments[-1].style is bar_style:
+            segments[-1] = Segment(segments[-1].text + " " * SCROLLBAR_WIDTH, bar_style)
+        else:
+            segments.append(Segment(" " * SCROLLBAR_WIDTH, bar_style))
+        return Strip(segments, width)
