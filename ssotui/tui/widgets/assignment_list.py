@@ -27,7 +27,6 @@ from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.filter import ANSIToTruecolor
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -36,6 +35,7 @@ from textual.strip import Strip
 from ssotui.core.models import Assignment
 from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.search import SearchIndex, parse_query
+from ssotui.tui.widgets.drawn import draws_plainly, finish_lines
 
 __all__ = ["AssignmentList", "Columns", "layout_columns"]
 
@@ -464,28 +464,13 @@ class AssignmentList(ScrollView, can_focus=True):
             # would only copy each line into a new Strip before the line filters: skip it (a
             # third of the frame time). Rows come from self._strips, so repaints stay cheap.
             strips = [self.render_line(y) for y in crop.line_range]
-            background = self.background_colors[1]
-            for line_filter in self.get_line_filters():
-                if self._frame.truecolor and isinstance(line_filter, ANSIToTruecolor):
-                    continue  # it would copy every segment of every new line, unchanged
-                strips = [strip.apply_filter(line_filter, background) for strip in strips]
-            if crop.column_span != (0, self.size.width):
-                strips = [strip.crop(*crop.column_span) for strip in strips]
-            return strips
+            return finish_lines(self, strips, crop, truecolor=self._frame.truecolor)
         finally:
             self._frame = None
 
     def _is_plain_box(self) -> bool:
         """True when the widget's CSS adds nothing around or over its lines."""
-        styles = self.styles
-        return (
-            not self.gutter
-            and not any(edge for edge, _ in styles.outline)
-            and not styles.tint.a
-            and styles.text_opacity == 1
-            and self.opacity == 1
-            and (not styles.has_rule("hatch") or styles.hatch == "none")
-        )
+        return not self.gutter and draws_plainly(self)
 
     def render_line(self, y: int) -> Strip:
         frame = self._frame or self._make_frame()  # tests may call render_line directly

@@ -12,13 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style as RichStyle
+from textual.geometry import Region
 from textual.reactive import reactive, var
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ssotui.core.models import Assignment
+from ssotui.tui.widgets.drawn import draws_plainly, finish_lines
 from ssotui.tui.widgets.format import countdown, local_time
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -54,7 +57,8 @@ class DetailsPane(Widget):
     # then (a repaint a second would also cost a frame that can hold up a keystroke's).
     now: var[datetime | None] = var(None)
 
-    _strips: list[Strip] | None = None
+    _strips: tuple[tuple[int, int, int], list[Strip]] | None = None  # (widths, lines)
+    _pad_style = RichStyle()
 
     def watch_detail(self) -> None:
         self._strips = None
@@ -108,17 +112,50 @@ class DetailsPane(Widget):
         until = local_time(detail.held_until)
         return (f"credentials held until {until} ({countdown(left)} left)", PLAIN)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if not draws_plainly(self):
+            return super().render_lines(crop)  # CSS draws around the lines: Textual does it
+        # Only padding (app.tcss) around the lines: drawn here (see widgets/drawn.py).
+        width = self.region.width
+        top, right, _bottom, left = self.styles.padding
+        lines = self._lines(width - left - right, left, right)
+        blank = Strip.blank(width, self._pad_style)
+        strips = [lines[y - top] if 0 <= y - top < len(lines) else blank for y in crop.line_range]
+        return finish_lines(self, strips, crop)
+
     def render_line(self, y: int) -> Strip:
-        if self._strips is None:
+        """A content line, for Textual's styles cache (when CSS adds a border)."""
+        width = self.content_region.width
+        lines = self._lines(width, 0, 0)
+        return lines[y] if y < len(lines) else Strip.blank(width, self._pad_style)
+
+    def _lines(self, width: int, left: int, right: int) -> list[Strip]:
+        """The lines, ``width`` cells of text between ``left`` and ``right`` cells of padding,
+        built once per change of the pane."""
+        key = (width, left, right)
+        if self._strips is None or self._strips[0] != key:
             base = self.rich_style
-            styles = {kind: base + style for kind, style in _STYLES.items()}
-            self._strips = [_strip(line, styles) for line in self.lines()]
-        if y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.content_region.width, self.rich_style)
+            self._pad_style = pad = RichStyle(bgcolor=base.bgcolor)  # as Textual pads
+            styled = {kind: base + style for kind, style in _STYLES.items()}
+            lines = [_strip(line, styled, width, left, right, pad) for line in self.lines()]
+            self._strips = (key, lines)
+        return self._strips[1]
 
 
-def _strip(line: Line, styles: dict[str, RichStyle]) -> Strip:
-    return Strip(
-        [Segment(_CONTROL.sub("\ufffd", text), styles[kind]) for text, kind in line if text]
-    )
+def _strip(
+    line: Line, styles: dict[str, RichStyle], width: int, left: int, right: int, pad: RichStyle
+) -> Strip:
+    """One line: padding, the pieces cropped or filled to ``width`` cells, padding."""
+    segments = [Segment(" " * left, pad)] if left else []
+    used = 0
+    for text, kind in line:
+        text = _CONTROL.sub("\ufffd", text)
+        size = cell_len(text)
+        if used + size > width:
+            text, size = set_cell_size(text, width - used), width - used
+        if text:
+            segments.append(Segment(text, styles[kind]))
+        used += size
+    if used < width or right:
+        segments.append(Segment(" " * (width - used + right), pad))
+    return Strip(segments, width + left + right)

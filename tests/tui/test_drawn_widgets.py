@@ -1,5 +1,5 @@
-"""The filter box and its count draw their own lines for speed: they must draw what the
-widgets they stand in for would draw, cell for cell and style for style."""
+"""The filter box, its count and the details pane draw their own lines for speed: they must
+draw what Textual would draw, cell for cell and style for style."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input
 
+from ssotui.core.models import Assignment
 from ssotui.tui.widgets.count_label import CountLabel
+from ssotui.tui.widgets.details import Detail, DetailsPane
 from ssotui.tui.widgets.filter_input import FilterInput
 
 
@@ -79,8 +82,52 @@ async def test_the_count_is_right_aligned_under_its_padding():
         count = app.query_one(CountLabel)
         count.update("42/10000")
         await pilot.pause()
-        lines = [strip.text for strip in count.render_lines(count.region.reset_offset)]
-        assert lines == [" " * 13, "    42/10000 "]
+        region = count.region.reset_offset
+        ours = count.render_lines(region)
+        assert [strip.text for strip in ours] == [" " * 13, "    42/10000 "]
+        textuals = Widget.render_lines(count, region)  # padding by the styles cache
+        assert [cells(strip) for strip in ours] == [cells(strip) for strip in textuals]
         count.update("123456789012345")  # wider than its 11 cells: the end is kept
         assert count.render_line(0).text == "56789012345"
         assert {segment.style.color.name for segment in count.render_line(0)} == {"#ff0000"}
+
+
+class DetailsApp(App[None]):
+    CSS = "DetailsPane { height: 6; padding: 0 1; background: $surface; }"
+
+    def compose(self) -> ComposeResult:
+        yield DetailsPane()
+
+
+DETAILS = [
+    None,
+    Detail(Assignment("123456789012", "payments-prod", "pay@example.com", "Admin"), favorite=True),
+    Detail(Assignment("123456789012", "a [b]x[/b] " + "n" * 150, "", "Role\x1b[31m"), loading=True),
+]
+
+
+@pytest.mark.parametrize("detail", DETAILS)
+async def test_the_details_pane_draws_what_the_styles_cache_draws(detail):
+    app = DetailsApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        pane = app.query_one(DetailsPane)
+        pane.detail = detail
+        await pilot.pause()
+        region = pane.region.reset_offset
+        ours = pane.render_lines(region)
+        textuals = Widget.render_lines(pane, region)  # padding by the styles cache
+        assert [cells(strip) for strip in ours] == [cells(strip) for strip in textuals]
+        assert all(strip.cell_length == 80 for strip in ours)
+        assert "\x1b" not in "".join(strip.text for strip in ours)
+
+
+async def test_the_details_pane_with_a_border_leaves_it_to_textual():
+    app = DetailsApp()
+    app.CSS = ""
+    async with app.run_test(size=(80, 10)) as pilot:
+        pane = app.query_one(DetailsPane)
+        pane.styles.border = ("round", "red")
+        pane.detail = DETAILS[1]
+        await pilot.pause()
+        lines = [strip.text for strip in pane.render_lines(pane.region.reset_offset)]
+        assert lines[0].startswith("╭") and lines[1].startswith("│payments-prod")
