@@ -63,6 +63,32 @@ async def test_the_filter_box_draws_what_input_draws(value, cursor):
             assert cells(ours) == cells(inputs), (value, cursor, focused)
 
 
+def fresh_lines(widget) -> list[list[tuple[str, object]]]:
+    """What the widget shows when drawn from scratch (no cached lines)."""
+    widget._styles_cache.clear()
+    return [cells(strip) for strip in widget.render_lines(widget.region.reset_offset)]
+
+
+async def test_typing_repaints_the_text_line_and_focus_the_whole_box():
+    app = FilterApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        box = app.query_one(FilterInput)
+        box.cursor_blink = False
+        box.focus()
+        await pilot.pause()
+        for key in ("p", "r", "left", "x", "backspace", "end"):
+            await pilot.press(key)
+            shown = [cells(strip) for strip in box.render_lines(box.region.reset_offset)]
+            assert shown == fresh_lines(box), key
+        assert box.value == "pr"
+        focused_border = fresh_lines(box)[0]
+        box.blur()  # the border's colour changes with the focus: the whole box repaints
+        await pilot.pause()
+        shown = [cells(strip) for strip in box.render_lines(box.region.reset_offset)]
+        assert shown == fresh_lines(box)
+        assert shown[0] != focused_border
+
+
 @pytest.mark.parametrize("value", ["", "é prod", "tab\there", "y" * 90])
 async def test_other_values_are_left_to_input(value):
     # Empty (the placeholder), non-ASCII, control characters, wider than the box.

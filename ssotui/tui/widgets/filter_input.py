@@ -4,12 +4,15 @@ ctrl+o opens the console, ctrl+s starts the subshell, Esc goes back to the list.
 
 from __future__ import annotations
 
+from typing import Self
+
 from rich.segment import Segment
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 
 class FilterInput(Input):
@@ -62,12 +65,35 @@ class FilterInput(Input):
         kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
 
+    # Typing changes the text line only, but Input's reactives (value, selection, the cursor's
+    # blink) repaint the whole box: the border lines too, through Textual's styles cache, on
+    # every keystroke. Their watchers mark the repaint that follows as the text line's only;
+    # any other repaint (focus, theme, size: the border may change) stays whole.
+    _text_only = False
+
     def _watch_value(self, value: str) -> None:
         # Input's watcher assigns ``virtual_size``, a layout reactive, on every change, which
         # costs a relayout of the whole screen per keystroke. This box's size is fixed by CSS,
         # so store the same value quietly first: the assignment then changes nothing.
         self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
+        self._text_only = True
+
+    def _watch_selection(self, selection: Selection) -> None:
+        super()._watch_selection(selection)
+        self._text_only = True
+
+    def _watch__cursor_visible(self, visible: bool) -> None:
+        self._text_only = True
+
+    def refresh(self, *regions: Region, repaint=True, layout=False, recompose=False) -> Self:
+        text_only, self._text_only = self._text_only, False
+        if text_only and not (regions or layout or recompose) and self.is_mounted:
+            # The text line, from the left edge to the right one (regions are relative to
+            # the content area, inside the border and padding).
+            left = self.content_offset.x
+            regions = (Region(-left, 0, self.region.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def render_line(self, y: int) -> Strip:
         """Input's own line, drawn from segments when nothing needs Rich's text layout.
