@@ -35,7 +35,7 @@ from textual.strip import Strip
 from ssotui.core.models import Assignment
 from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.search import SearchIndex, parse_query
-from ssotui.tui.widgets.drawn import draws_plainly, finish_lines
+from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, finish_lines
 
 __all__ = ["AssignmentList", "Columns", "layout_columns"]
 
@@ -116,7 +116,7 @@ class _Frame(NamedTuple):
     truecolor: bool  # every style is in RGB and none is dim: ANSIToTruecolor changes nothing
 
 
-class AssignmentList(ScrollView, can_focus=True):
+class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
     """One line per assignment; filter with `set_query`, replace the data with `set_rows`.
 
     The list owns a highlight (cursor) over the *shown* rows. It posts `Highlighted` when the
@@ -260,8 +260,6 @@ class AssignmentList(ScrollView, can_focus=True):
         self._natural = Columns(NAME_CAP, ID_WIDTH, ROLE_CAP, EMAIL_CAP)
         self._columns: dict[int, Columns] = {}
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
-        self._style_generation = 0
-        self._style_table: tuple[tuple, _Styles, _Styles, bool] | None = None
         self._frame: _Frame | None = None
         self._dragging_bar = False
         self.set_rows(rows)
@@ -449,7 +447,6 @@ class AssignmentList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._style_generation += 1
         self._strips.clear()
         self.refresh()
 
@@ -584,12 +581,13 @@ class AssignmentList(ScrollView, can_focus=True):
     def _styles(self) -> tuple[tuple, _Styles, _Styles, bool]:
         """(key, normal, cursor, truecolor) row styles, rebuilt when the theme, CSS or focus
         change; ``truecolor``: no style needs Textual's ANSIToTruecolor line filter."""
-        key = (self._style_generation, self.has_focus, self.app.theme)
-        if self._style_table is None or self._style_table[0] != key:
+
+        def build() -> tuple[tuple, _Styles, _Styles, bool]:
             normal, cursor = self._make_styles(False), self._make_styles(True)
             truecolor = all(map(_is_truecolor, (*normal, *cursor)))
-            self._style_table = (key, normal, cursor, truecolor)
-        return self._style_table
+            return self.style_key(), normal, cursor, truecolor
+
+        return self.remembered_styles(build)
 
     def _make_styles(self, cursor: bool) -> _Styles:
         # Add Textual styles first and convert to Rich last: a partial style alone has a

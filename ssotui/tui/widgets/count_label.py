@@ -8,10 +8,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ssotui.tui.widgets.drawn import draws_plainly, finish_lines
+from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, finish_lines
 
 
-class CountLabel(Widget):
+class CountLabel(RemembersStyles, Widget):
     """One line of text, right-aligned, under the widget's padding.
 
     It changes with every keystroke in the filter, so it draws its lines itself (see
@@ -37,7 +37,7 @@ class CountLabel(Widget):
             return super().render_lines(crop)
         width = self.region.width
         top, right, _bottom, left = self.styles.padding
-        style = self.rich_style
+        style = self.remembered_styles(lambda: self.rich_style)
         pad = RichStyle(bgcolor=style.bgcolor)  # as Textual pads: background only
         text = self._line(width - left - right)
         line = Strip(
@@ -51,7 +51,7 @@ class CountLabel(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
-        style = self.rich_style
+        style = self.remembered_styles(lambda: self.rich_style)
         if y != 0 or width <= 0:
             return Strip.blank(width, style)
         return Strip([Segment(self._line(width), style)], width)

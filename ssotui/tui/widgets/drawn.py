@@ -9,12 +9,15 @@ and use these helpers for what Textual would still do: line filters and column c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
+
+T = TypeVar("T")
 
 
 def draws_plainly(widget: Widget) -> bool:
@@ -47,3 +50,29 @@ def finish_lines(
     if crop.column_span != (0, widget.region.width):
         strips = [strip.crop(*crop.column_span) for strip in strips]
     return strips
+
+
+class RemembersStyles:
+    """Mixin for a Widget: Rich styles worked out from its CSS, kept until they can change.
+
+    Textual recomputes a widget's Rich styles on every repaint (a walk over every ancestor's
+    CSS, ~0.3 ms for a filter box on a 2-core VM); they change only with the CSS, the focus
+    (``:focus`` rules) or the theme."""
+
+    _style_generation = 0
+    _remembered: tuple[tuple, object] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # type: ignore[misc]
+        self._style_generation += 1
+
+    def style_key(self) -> tuple:
+        """Changes whenever the widget's styles may have changed."""
+        return (self._style_generation, self.has_focus, self.app.theme)  # type: ignore[attr-defined]
+
+    def remembered_styles(self, build: Callable[[], T]) -> T:
+        """``build()``'s result, computed again only after `style_key` changes."""
+        key = self.style_key()
+        if self._remembered is None or self._remembered[0] != key:
+            self._remembered = (key, build())
+        return self._remembered[1]  # type: ignore[return-value]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Self
 
 from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -14,8 +15,10 @@ from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets.input import Selection
 
+from ssotui.tui.widgets.drawn import RemembersStyles
 
-class FilterInput(Input):
+
+class FilterInput(RemembersStyles, Input):
     """An Input that keeps its text when focused (a first letter typed on the list is kept)."""
 
     BINDINGS = [
@@ -95,6 +98,15 @@ class FilterInput(Input):
             regions = (Region(-left, 0, self.region.width, 1),)
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
+    def _text_styles(self) -> tuple[RichStyle, RichStyle]:
+        """The text's style and the cursor's."""
+
+        def build() -> tuple[RichStyle, RichStyle]:
+            style = self.rich_style
+            return style, style + self.get_component_rich_style("input--cursor")
+
+        return self.remembered_styles(build)
+
     def render_line(self, y: int) -> Strip:
         """Input's own line, drawn from segments when nothing needs Rich's text layout.
 
@@ -116,10 +128,9 @@ class FilterInput(Input):
             or not self.selection.is_empty
         ):
             return super().render_line(y)
-        style = self.rich_style
+        style, cursor_style = self._text_styles()
         if self.has_focus and self._cursor_visible:
             cursor = self.cursor_position
-            cursor_style = style + self.get_component_rich_style("input--cursor")
             segments = [
                 Segment(value[:cursor], style),
                 Segment(value[cursor : cursor + 1] or " ", cursor_style),
