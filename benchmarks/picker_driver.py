@@ -29,6 +29,9 @@ from typing import NamedTuple  # noqa: E402
 
 SPAWN = float(os.environ.get("SSOTUI_BENCH_SPAWN") or T_START)
 SIZE = (120, 40)
+# As in a terminal: `App.run_test` turns tooltips and notifications off by default, and then
+# every keystroke pays for Textual's search for a tooltip widget that is not there.
+AS_IN_A_TERMINAL = {"tooltips": True, "notifications": True}
 
 
 def build_app():
@@ -82,7 +85,7 @@ async def ready(mode: str) -> dict:
     install_frame_spy(frames)
     app = build_app()
     result: dict = {"imports_s": T_START - SPAWN}
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, **AS_IN_A_TERMINAL) as pilot:
         from ssotui.tui.screens.picker_state import is_placeholder
 
         def met(frame: Frame) -> bool:
@@ -142,7 +145,7 @@ async def keys(settle: float) -> dict:
     install_frame_spy(frames)
     app = build_app()
     result: dict = {"wall_ms": [], "cpu_ms": []}
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, **AS_IN_A_TERMINAL) as pilot:
         screen = app.screen
         while getattr(getattr(screen, "rows", None), "total_count", 0) == 0:
             await pilot.pause(0.01)
