@@ -348,7 +348,12 @@ class PickerScreen(RoleActionScreen):
 
     @on(AssignmentList.Highlighted)
     def _highlighted(self, event: AssignmentList.Highlighted) -> None:
-        self._show_highlighted(event.assignment)
+        event.stop()  # nothing above the screen listens: spare the app a dispatch per key
+        # The list's highlight now, not the message's: a keystroke handled since it was sent
+        # may have moved it (and shown it here already).
+        row = event.assignment_list.highlighted
+        if row is not self.highlighted:
+            self._show_highlighted(row)
 
     def _show_highlighted(self, row: Assignment | None) -> None:
         before = self._target() is not None

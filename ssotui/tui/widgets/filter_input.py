@@ -68,6 +68,11 @@ class FilterInput(RemembersStyles, Input):
         kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
 
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        # The picker watches ``value`` (synchronous, same frame); the message would only climb
+        # through the filter row, the screen and the app, a dispatch each per keystroke.
+        event.stop()
+
     # Typing changes the text line only, but Input's reactives (value, selection, the cursor's
     # blink) repaint the whole box: the border lines too, through Textual's styles cache, on
     # every keystroke. Their watchers mark the repaint that follows as the text line's only;
