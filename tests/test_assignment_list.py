@@ -321,16 +321,21 @@ async def test_long_and_wide_names_are_cropped_with_an_ellipsis():
         assert cell_len(second.text[: second.text.index("123456789013")]) == id_column
 
 
+def fast_and_textuals(widget: AssignmentList, monkeypatch) -> tuple[list, list]:
+    """The widget's lines drawn by its fast path, then by Textual's styles cache."""
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    fast = widget.render_lines(region)
+    monkeypatch.setattr(AssignmentList, "_is_plain_box", lambda self: False)
+    widget._styles_cache.clear()
+    return fast, widget.render_lines(region)
+
+
 async def test_the_fast_render_path_draws_what_textuals_styles_cache_draws(running, monkeypatch):
     app, pilot, widget = running
     widget.set_query("prod")
     widget.set_marks({ROWS[0].key}, set())
     await pilot.pause()
-    region = Region(0, 0, widget.size.width, widget.size.height)
-    fast = widget.render_lines(region)
-    monkeypatch.setattr(AssignmentList, "_is_plain_box", lambda self: False)
-    widget._styles_cache.clear()
-    slow = widget.render_lines(region)
+    fast, slow = fast_and_textuals(widget, monkeypatch)
     assert [list(strip) for strip in fast] == [list(strip) for strip in slow]
     cropped = widget.render_lines(Region(5, 2, 30, 3))
     assert [strip.text for strip in cropped] == [strip.text[5:35] for strip in slow[2:5]]
@@ -351,11 +356,7 @@ async def test_ansi_colours_and_dim_text_still_go_through_textuals_line_filter(m
         widget = app.query_one(AssignmentList)
         widget.set_query("prod")
         await pilot.pause()
-        region = Region(0, 0, widget.size.width, widget.size.height)
-        fast = widget.render_lines(region)
-        monkeypatch.setattr(AssignmentList, "_is_plain_box", lambda self: False)
-        widget._styles_cache.clear()
-        slow = widget.render_lines(region)
+        fast, slow = fast_and_textuals(widget, monkeypatch)
         assert [list(strip) for strip in fast] == [list(strip) for strip in slow]
         colors = {segment.style.color for strip in fast for segment in strip}
         assert all(color.triplet is not None for color in colors if color is not None)

@@ -34,6 +34,15 @@ class FilterApp(App[None]):
             yield CountLabel()
 
 
+def filter_box(app: App, value: str = "") -> FilterInput:
+    """The app's filter box, focused, showing ``value``, its cursor not blinking."""
+    box = app.query_one(FilterInput)
+    box.cursor_blink = False
+    box.focus()
+    box.value = value
+    return box
+
+
 @pytest.mark.parametrize(
     "value, cursor",
     [
@@ -47,10 +56,7 @@ class FilterApp(App[None]):
 async def test_the_filter_box_draws_what_input_draws(value, cursor):
     app = FilterApp()
     async with app.run_test(size=(80, 10)) as pilot:
-        box = app.query_one(FilterInput)
-        box.cursor_blink = False
-        box.focus()
-        box.value = value
+        box = filter_box(app, value)
         box.cursor_position = cursor
         await pilot.pause()
         for focused in (True, False):
@@ -72,9 +78,7 @@ def fresh_lines(widget) -> list[list[tuple[str, object]]]:
 async def test_typing_repaints_the_text_line_and_focus_the_whole_box():
     app = FilterApp()
     async with app.run_test(size=(80, 10)) as pilot:
-        box = app.query_one(FilterInput)
-        box.cursor_blink = False
-        box.focus()
+        box = filter_box(app)
         await pilot.pause()
         for key in ("p", "r", "left", "x", "backspace", "end"):
             await pilot.press(key)
@@ -94,10 +98,7 @@ async def test_other_values_are_left_to_input(value):
     # Empty (the placeholder), non-ASCII, control characters, wider than the box.
     app = FilterApp()
     async with app.run_test(size=(80, 10)) as pilot:
-        box = app.query_one(FilterInput)
-        box.cursor_blink = False
-        box.focus()
-        box.value = value
+        box = filter_box(app, value)
         await pilot.pause()
         assert cells(box.render_line(0)) == cells(Input.render_line(box, 0))
 
