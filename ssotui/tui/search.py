@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import compress, repeat
-from operator import itemgetter, or_
+from operator import itemgetter, not_, or_
 
 from ssotui.core.models import Assignment
 
@@ -38,6 +38,7 @@ FIELDS: tuple[str, ...] = ("account_name", "account_id", "role_name", "email")
 
 _SEP = "\x1f"  # between the fields of one account text; str.split() treats it as whitespace
 _CACHE_SIZE = 24
+_FLIP = bytes([1, 0]) + bytes(254)  # bytes.translate table: 0 <-> 1
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(.*)$")
 _SSO_ROLE = re.compile(r"awsreservedsso_(.+)_[0-9a-f]{16}(?:/|$)")
@@ -155,6 +156,9 @@ class SearchIndex:
         self._everything = list(range(len(rows)))
         self._cache: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
         self._cache[()] = self._everything
+        # Per tested term, one byte per account: 0 where the account failed it (see
+        # _match_accounts). A term's failures hold for every term that implies it.
+        self._failures: OrderedDict[str, bytes] = OrderedDict()
         self._key_to_row: dict[tuple[str, str], int] | None = None
 
     def __len__(self) -> int:
@@ -205,13 +209,11 @@ class SearchIndex:
         """The candidates that match ``term`` in some field."""
         account_of, role_of = self._account_of, self._role_of
         if len(candidates) * 2 >= len(account_of):
-            account_ok = self._test_accounts(term, range(len(self._account_joined)))
+            account_ok = self._match_accounts(term, range(len(self._account_joined)))
         else:
             # Only test the accounts that still have a candidate row.
             wanted = list(dict.fromkeys(map(account_of.__getitem__, candidates)))
-            account_ok = bytearray(len(self._account_joined))
-            for account, ok in zip(wanted, self._test_accounts(term, wanted), strict=True):
-                account_ok[account] = ok
+            account_ok = self._match_accounts(term, wanted)
         role_ok = _test(term, self._role_text)
         if len(candidates) * 2 >= len(account_of):
             return self._select(candidates, self._row_mask(account_ok, role_ok))
@@ -244,6 +246,42 @@ class SearchIndex:
         if len(candidates) == len(mask):  # every row: candidates are 0..n-1
             return list(compress(range(len(mask)), mask))
         return list(compress(candidates, map(mask.__getitem__, candidates)))
+
+    def _match_accounts(self, term: str, accounts: Sequence[int]) -> bytearray:
+        """One byte per account, 1 for those of ``accounts`` that ``term`` matches.
+
+        An account that failed a weaker term (one that ``term`` implies: "pr" for "pro", "ad"
+        for "admin") fails ``term`` too, so only the others are tested. Typing a word narrows
+        the accounts to test key by key, and the failures of each term are kept for the next.
+        """
+        count = len(self._account_joined)
+        known = self._known_failures(term)
+        todo: Sequence[int] = accounts
+        if known is not None:
+            todo = list(compress(accounts, map(known.__getitem__, accounts)))
+        matched = self._test_accounts(term, todo)
+        if len(todo) == count:  # every account, in order
+            account_ok = bytearray(matched)
+            failures = bytes(matched).translate(_FLIP)
+        else:
+            account_ok = bytearray(count)
+            for account in compress(todo, matched):
+                account_ok[account] = 1
+            failures = bytearray(known.translate(_FLIP) if known is not None else bytes(count))
+            for account in compress(todo, map(not_, matched)):
+                failures[account] = 1
+        self._failures[term] = failures.translate(_FLIP)  # stored as "may match"
+        if len(self._failures) > _CACHE_SIZE:
+            self._failures.popitem(last=False)
+        return account_ok
+
+    def _known_failures(self, term: str) -> bytes | None:
+        """One byte per account, 0 where an account is known not to match ``term`` (it failed
+        a term that ``term`` implies); None when no such term was tested."""
+        weaker = [old for old in self._failures if _implies(term, old)]
+        if not weaker:
+            return None
+        return self._failures[max(weaker, key=len)]
 
     def _test_accounts(self, term: str, accounts: Sequence[int]) -> bytearray:
         """For each account slot in ``accounts``, 1 when ``term`` matches its name, id or email."""
