@@ -38,7 +38,6 @@ FIELDS: tuple[str, ...] = ("account_name", "account_id", "role_name", "email")
 
 _SEP = "\x1f"  # between the fields of one account text; str.split() treats it as whitespace
 _CACHE_SIZE = 24
-_FLIP = bytes([1, 0]) + bytes(254)  # bytes.translate table: 0 <-> 1
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(.*)$")
 _SSO_ROLE = re.compile(r"awsreservedsso_(.+)_[0-9a-f]{16}(?:/|$)")
@@ -156,8 +155,9 @@ class SearchIndex:
         self._everything = list(range(len(rows)))
         self._cache: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
         self._cache[()] = self._everything
-        # Per tested term, one byte per account: 0 where the account failed it (see
-        # _match_accounts). A term's failures hold for every term that implies it.
+        # Per tested term, one byte per account: 0 where the account failed it, 1 where it
+        # matched or was not tested (see _match_accounts). A term's failures hold for every
+        # term that implies it.
         self._failures: OrderedDict[str, bytes] = OrderedDict()
         self._key_to_row: dict[tuple[str, str], int] | None = None
 
@@ -208,14 +208,15 @@ class SearchIndex:
     def _narrow(self, term: str, candidates: list[int]) -> list[int]:
         """The candidates that match ``term`` in some field."""
         account_of, role_of = self._account_of, self._role_of
-        if len(candidates) * 2 >= len(account_of):
+        dense = len(candidates) * 2 >= len(account_of)
+        if dense:
             account_ok = self._match_accounts(term, range(len(self._account_joined)))
         else:
             # Only test the accounts that still have a candidate row.
             wanted = list(dict.fromkeys(map(account_of.__getitem__, candidates)))
             account_ok = self._match_accounts(term, wanted)
         role_ok = _test(term, self._role_text)
-        if len(candidates) * 2 >= len(account_of):
+        if dense:
             return self._select(candidates, self._row_mask(account_ok, role_ok))
         rows = zip(
             candidates,
@@ -255,27 +256,27 @@ class SearchIndex:
         the accounts to test key by key, and the failures of each term are kept for the next.
         """
         count = len(self._account_joined)
-        known = self._known_failures(term)
+        may_match = self._may_match(term)
         todo: Sequence[int] = accounts
-        if known is not None:
-            todo = list(compress(accounts, map(known.__getitem__, accounts)))
+        if may_match is not None:
+            todo = list(compress(accounts, map(may_match.__getitem__, accounts)))
         matched = self._test_accounts(term, todo)
-        if len(todo) == count:  # every account, in order
+        if len(todo) == count:  # every account, in order: all are known now
             account_ok = bytearray(matched)
-            failures = bytes(matched).translate(_FLIP)
+            may_match = bytes(matched)
         else:
             account_ok = bytearray(count)
             for account in compress(todo, matched):
                 account_ok[account] = 1
-            failures = bytearray(known.translate(_FLIP) if known is not None else bytes(count))
+            may_match = bytearray(may_match if may_match is not None else b"\1" * count)
             for account in compress(todo, map(not_, matched)):
-                failures[account] = 1
-        self._failures[term] = failures.translate(_FLIP)  # stored as "may match"
+                may_match[account] = 0
+        self._failures[term] = may_match
         if len(self._failures) > _CACHE_SIZE:
             self._failures.popitem(last=False)
         return account_ok
 
-    def _known_failures(self, term: str) -> bytes | None:
+    def _may_match(self, term: str) -> bytes | None:
         """One byte per account, 0 where an account is known not to match ``term`` (it failed
         a term that ``term`` implies); None when no such term was tested."""
         weaker = [old for old in self._failures if _implies(term, old)]
