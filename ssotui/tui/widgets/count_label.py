@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.style import Style as RichStyle
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, finish_lines
+from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, pad_style, padded_lines
 
 
 class CountLabel(RemembersStyles, Widget):
@@ -36,15 +35,14 @@ class CountLabel(RemembersStyles, Widget):
         if not draws_plainly(self):
             return super().render_lines(crop)
         width = self.region.width
-        top, right, _bottom, left = self.styles.padding
+        _top, right, _bottom, left = self.styles.padding
         style = self.remembered_styles(lambda: self.rich_style)
-        pad = RichStyle(bgcolor=style.bgcolor)  # as Textual pads: background only
+        pad = pad_style(style)
         text = self._line(width - left - right)
         line = Strip(
             [Segment(" " * left, pad), Segment(text, style), Segment(" " * right, pad)], width
         )
-        blank = Strip.blank(width, pad)
-        return finish_lines(self, [line if y == top else blank for y in crop.line_range], crop)
+        return padded_lines(self, [line], crop, pad)
 
     def _line(self, width: int) -> str:
         return self._text[-width:].rjust(width) if width > 0 else ""

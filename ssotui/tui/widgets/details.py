@@ -21,7 +21,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ssotui.core.models import Assignment
-from ssotui.tui.widgets.drawn import draws_plainly, finish_lines
+from ssotui.tui.widgets.drawn import draws_plainly, pad_style, padded_lines
 from ssotui.tui.widgets.format import countdown, local_time
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -57,8 +57,7 @@ class DetailsPane(Widget):
     # then (a repaint a second would also cost a frame that can hold up a keystroke's).
     now: var[datetime | None] = var(None)
 
-    _strips: tuple[tuple[int, int, int], list[Strip]] | None = None  # (widths, lines)
-    _pad_style = RichStyle()
+    _strips: tuple[tuple[int, int, int], list[Strip], RichStyle] | None = None  # widths, lines, pad
 
     def watch_detail(self) -> None:
         self._strips = None
@@ -116,30 +115,27 @@ class DetailsPane(Widget):
         if not draws_plainly(self):
             return super().render_lines(crop)  # CSS draws around the lines: Textual does it
         # Only padding (app.tcss) around the lines: drawn here (see widgets/drawn.py).
-        width = self.region.width
-        top, right, _bottom, left = self.styles.padding
-        lines = self._lines(width - left - right, left, right)
-        blank = Strip.blank(width, self._pad_style)
-        strips = [lines[y - top] if 0 <= y - top < len(lines) else blank for y in crop.line_range]
-        return finish_lines(self, strips, crop)
+        _top, right, _bottom, left = self.styles.padding
+        lines, pad = self._lines(self.region.width - left - right, left, right)
+        return padded_lines(self, lines, crop, pad)
 
     def render_line(self, y: int) -> Strip:
         """A content line, for Textual's styles cache (when CSS adds a border)."""
         width = self.content_region.width
-        lines = self._lines(width, 0, 0)
-        return lines[y] if y < len(lines) else Strip.blank(width, self._pad_style)
+        lines, pad = self._lines(width, 0, 0)
+        return lines[y] if y < len(lines) else Strip.blank(width, pad)
 
-    def _lines(self, width: int, left: int, right: int) -> list[Strip]:
+    def _lines(self, width: int, left: int, right: int) -> tuple[list[Strip], RichStyle]:
         """The lines, ``width`` cells of text between ``left`` and ``right`` cells of padding,
-        built once per change of the pane."""
+        built once per change of the pane; and the padding's style."""
         key = (width, left, right)
         if self._strips is None or self._strips[0] != key:
             base = self.rich_style
-            self._pad_style = pad = RichStyle(bgcolor=base.bgcolor)  # as Textual pads
+            pad = pad_style(base)
             styled = {kind: base + style for kind, style in _STYLES.items()}
             lines = [_strip(line, styled, width, left, right, pad) for line in self.lines()]
-            self._strips = (key, lines)
-        return self._strips[1]
+            self._strips = (key, lines, pad)
+        return self._strips[1], self._strips[2]
 
 
 def _strip(

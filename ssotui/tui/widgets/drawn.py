@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from rich.style import Style as RichStyle
 from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
 from textual.strip import Strip
@@ -50,6 +51,22 @@ def finish_lines(
     if crop.column_span != (0, widget.region.width):
         strips = [strip.crop(*crop.column_span) for strip in strips]
     return strips
+
+
+def padded_lines(
+    widget: Widget, lines: Sequence[Strip], crop: Region, pad: RichStyle
+) -> list[Strip]:
+    """``crop`` of a widget whose full-width ``lines`` (side padding included) start below
+    its top padding; the padding lines above and below are blank in ``pad``."""
+    top = widget.styles.padding.top
+    blank = Strip.blank(widget.region.width, pad)
+    strips = [lines[y - top] if 0 <= y - top < len(lines) else blank for y in crop.line_range]
+    return finish_lines(widget, strips, crop)
+
+
+def pad_style(style: RichStyle) -> RichStyle:
+    """The style Textual pads a widget with: its background only."""
+    return RichStyle(bgcolor=style.bgcolor)
 
 
 class RemembersStyles:
