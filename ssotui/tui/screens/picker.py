@@ -351,11 +351,11 @@ class PickerScreen(RoleActionScreen):
         event.stop()  # nothing above the screen listens: spare the app a dispatch per key
         # The list's highlight now, not the message's: a keystroke handled since it was sent
         # may have moved it (and shown it here already).
-        row = event.assignment_list.highlighted
-        if row is not self.highlighted:
-            self._show_highlighted(row)
+        self._show_highlighted(event.assignment_list.highlighted)
 
     def _show_highlighted(self, row: Assignment | None) -> None:
+        if row is self.highlighted:
+            return  # shown already (a keystroke that kept the highlight, or its message)
         before = self._target() is not None
         self.highlighted = row
         if (self._target() is not None) != before:
