@@ -100,6 +100,13 @@ def save_inventory(session: SsoSession, inventory: Inventory) -> None:
     InventoryCache().save(session, inventory)
 
 
+def cached_then_offline(emulator, session: SsoSession) -> None:
+    """Signed in with the emulator's org cached, then the portal gone: an offline start."""
+    sign_in(emulator, session)
+    save_inventory(session, org_inventory(emulator))
+    emulator.stop()
+
+
 def row_count(emulator) -> int:
     return sum(len(a.roles) for a in emulator.org.accounts)
 

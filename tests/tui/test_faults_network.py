@@ -15,11 +15,10 @@ from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.screens.picker_state import LOADING_ROLE
 
 from .conftest import (
+    cached_then_offline,
     make_app,
     notifications,
-    org_inventory,
     row_count,
-    save_inventory,
     sign_in,
     wait_for,
 )
@@ -188,9 +187,7 @@ ACTIONS_NEEDING_THE_PORTAL = [
 async def test_offline_start_shows_the_cache_and_actions_fail_with_one_sentence(
     emulator, sso_session, fakes
 ):
-    sign_in(emulator, sso_session)
-    save_inventory(sso_session, org_inventory(emulator))
-    emulator.stop()
+    cached_then_offline(emulator, sso_session)
     messages: list = []
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:

@@ -19,6 +19,7 @@ from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.screens.picker_state import LOADING_ROLE
 
 from .conftest import (
+    cached_then_offline,
     make_app,
     notifications,
     org_inventory,
@@ -84,9 +85,7 @@ async def test_an_unchanged_org_is_up_to_date(emulator, sso_session, fakes):
 
 
 async def test_offline_with_a_cache_shows_the_rows_and_a_banner(emulator, sso_session, fakes):
-    sign_in(emulator, sso_session)
-    save_inventory(sso_session, org_inventory(emulator))
-    emulator.stop()
+    cached_then_offline(emulator, sso_session)
     messages: list = []
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
