@@ -199,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="approve the login by itself after S seconds",
     )
+    p.add_argument(
+        "--hostile",
+        action="store_true",
+        help="add accounts whose names carry terminal escapes, newlines, quotes and $(...)",
+    )
 
     sub.add_parser(
         "emulator", help="serve the IAM Identity Center emulator (see --help)", add_help=False
@@ -724,7 +729,9 @@ def completion_script(parser: argparse.ArgumentParser, shell_name: str) -> str:
 def cmd_demo(args) -> int:
     from ssotui.demo import run_demo
 
-    return run_demo(accounts=args.accounts, approve_after=args.approve_after)
+    return run_demo(
+        accounts=args.accounts, approve_after=args.approve_after, hostile=args.hostile
+    )
 
 
 def cmd_picker(args) -> int:

@@ -37,14 +37,16 @@ def demo_environment(base_url: str, root: Path) -> dict[str, str]:
     }
 
 
-def run_demo(accounts: int = 120, approve_after: float | None = None) -> int:
+def run_demo(
+    accounts: int = 120, approve_after: float | None = None, hostile: bool = False
+) -> int:
     from ssotui.cli import make_app
     from ssotui.core.config import load_config
     from ssotui.core.settings import load_settings
     from ssotui.emulator import Emulator
 
     root = Path(tempfile.mkdtemp(prefix="ssotui-demo-"))
-    emulator = Emulator(accounts=accounts, approve_after=approve_after).start()
+    emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile).start()
     saved = dict(os.environ)
     try:
         os.environ.update(demo_environment(emulator.base_url, root))

@@ -9,6 +9,14 @@ protocol, so that real boto3 pointed at it (``AWS_ENDPOINT_URL_SSO`` and
 The knobs (``latency_ms``, ``rate_limit``, ``fail_rate``, ``approve_after``, ``token_ttl``,
 ``session_ttl``, ``credentials_ttl``, ``deny_all``, ``refresh_tokens``) are plain attributes and
 may be changed while the server runs.
+
+Hostile mode (see ``hostile.py``): ``hostile=True`` adds accounts whose names, e-mails, ids
+and role names carry terminal escapes, newlines, surrogates, NUL, quotes and ``$(…)``. The
+transport knobs, also live, apply to the API operations in ``abuse_ops`` (None: every one):
+``pages`` ("endless-empty" or "endless-repeat": a nextToken that never ends), ``stall``
+(accept, read the request, never answer), ``trickle_s`` (send the answer one byte every N
+seconds), ``huge_body_bytes`` (answer with a JSON body this big, streamed) and ``malformed``
+("string-list", "int-token", "item-not-object": wrong-typed JSON fields).
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         refresh_tokens: bool = True,
+        hostile: bool = False,
     ) -> None:
         self.host = _loopback(host)
         self.port = port
@@ -77,6 +86,20 @@ class Emulator:
         self.deny_all = deny_all
         self.refresh_tokens = refresh_tokens
         self.org: Org = generate_org(accounts, seed)
+        if hostile:
+            from .hostile import hostile_accounts
+
+            extra = [a for a in hostile_accounts() if a.account_id not in self.org.by_id]
+            self.org = Org(self.org.name, self.org.accounts + extra)
+        self.hostile = hostile
+        # Transport abuse (live knobs; see the module docstring).
+        self.abuse_ops: set[str] | None = None
+        self.pages: str | None = None
+        self.stall = False
+        self.trickle_s: float | None = None
+        self.huge_body_bytes = 0
+        self.malformed: str | None = None
+        self.released = threading.Event()  # set by stop(): stalled handlers give up
         self.stats = Stats()
         self.state = State(self, seed)  # tests may shrink state.device_ttl / poll_interval
         self.federation = Federation(self)
@@ -96,6 +119,7 @@ class Emulator:
             if self._server is not None:
                 return self
             server = Server((self.host, self.port), self)
+            self.released.clear()
             self.port = server.server_address[1]
             thread = threading.Thread(
                 target=server.serve_forever,
@@ -114,6 +138,7 @@ class Emulator:
             self._server = self._thread = None
         if server is None:
             return
+        self.released.set()
         server.shutdown()
         server.server_close()
         server.drop_connections()

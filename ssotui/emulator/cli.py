@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--session-ttl", type=float, default=8 * 3600, metavar="S", help="session lifetime")
     add("--credentials-ttl", type=float, default=3600, metavar="S", help="role credential lifetime")
     add("--deny-all", action="store_true", help="deny every device authorization")
+    add(
+        "--hostile",
+        action="store_true",
+        help="add accounts whose names and roles carry terminal escapes, newlines, quotes, "
+        "$(...) and invalid ids (for testing clients)",
+    )
     return parser
 
 
@@ -96,6 +102,7 @@ def from_args(args: argparse.Namespace):
         credentials_ttl=args.credentials_ttl,
         deny_all=args.deny_all,
         port=args.port,
+        hostile=args.hostile,
     )
 
 

@@ -87,6 +87,26 @@ def _paginate(items: list, query: dict[str, str], scope: str, key: str) -> Answe
     return _json(reply)
 
 
+_endless = iter(range(1, 1 << 62))
+
+
+def _abused_page(emu, items: list, query: dict[str, str], key: str) -> Answer:
+    """A page as a broken or hostile portal sends it (the ``pages``/``malformed`` knobs)."""
+    size = _page_size(query)
+    first = items[:size]
+    if emu.malformed == "string-list":
+        return _json({key: "not a list"})
+    if emu.malformed == "int-token":
+        return _json({key: first, "nextToken": 5})
+    if emu.malformed == "item-not-object":
+        return _json({key: [1, "x", None, [], *first]})
+    # Endless pagination: a fresh nextToken every time, so "the same token twice" never shows.
+    fresh = f"endless-{next(_endless)}"
+    if emu.pages == "endless-repeat" or not query.get("next_token"):
+        return _json({key: first, "nextToken": fresh})
+    return _json({key: [], "nextToken": fresh})
+
+
 def _required(query: dict[str, str], name: str) -> str:
     value = query.get(name)
     if not value:
@@ -165,6 +185,7 @@ class Handler(BaseHTTPRequestHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
+        self._op: str | None = None
         try:
             status, headers, body = self._route(method)
         except ApiError as err:
@@ -173,6 +194,15 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             self.server.emulator.stats.error(traceback.format_exc())
             status, headers, body = PortalError("InternalServerException", "Emulator bug").wire()
+        emu = self.server.emulator
+        abused = self._op is not None and (emu.abuse_ops is None or self._op in emu.abuse_ops)
+        if abused and emu.stall:
+            emu.released.wait()  # accept, read the request, never answer (until stop())
+            self.close_connection = True
+            return
+        if abused and emu.huge_body_bytes:
+            self._send_huge(int(emu.huge_body_bytes))
+            return
         self.send_response(status)
         headers.setdefault("Content-Type", JSON)
         for name, value in headers.items():
@@ -180,7 +210,44 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if abused and emu.trickle_s:
+            self._trickle(body, float(emu.trickle_s))
+            return
         self.wfile.write(body)
+
+    def _send_huge(self, size: int) -> None:
+        """A 200 with a syntactically valid JSON body of ``size`` bytes, streamed in chunks."""
+        head, tail = b'{"accountList": [], "roleList": [], "pad": "', b'"}'
+        size = max(size, len(head) + len(tail))
+        self.send_response(200)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        self.wfile.write(head)
+        left = size - len(head) - len(tail)
+        chunk = b"x" * 65536
+        try:
+            while left > 0 and not self.server.emulator.released.is_set():
+                piece = chunk[: min(left, len(chunk))]
+                self.wfile.write(piece)
+                left -= len(piece)
+            self.wfile.write(tail)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _trickle(self, body: bytes, interval: float) -> None:
+        """Send ``body`` one byte every ``interval`` seconds (the headers went out at once)."""
+        released = self.server.emulator.released
+        try:
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                if released.wait(interval):
+                    break
+        except OSError:
+            pass
+        self.close_connection = True
 
     def _route(self, method: str) -> Answer:
         url = urlsplit(self.path)
@@ -191,6 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         if (method, path) in API_ROUTES:
             op, kind = API_ROUTES[method, path]
+            self._op = op
             self._admit(op, kind)
             if kind == OIDC:
                 return self._oidc(op, query, raw)
@@ -249,11 +317,14 @@ class Handler(BaseHTTPRequestHandler):
             emu.state.logout(token)
             return 200, {"Content-Type": JSON}, b""
         emu.state.session_for(token)
+        abused = emu.abuse_ops is None or op in emu.abuse_ops
         if op == "ListAccounts":
             accounts = [
                 {"accountId": a.account_id, "accountName": a.name, "emailAddress": a.email}
                 for a in emu.org.accounts
             ]
+            if abused and (emu.pages or emu.malformed):
+                return _abused_page(emu, accounts, query, "accountList")
             return _paginate(accounts, query, "accounts", "accountList")
         account_id = _required(query, "account_id")
         account = emu.org.account(account_id)
@@ -261,10 +332,14 @@ class Handler(BaseHTTPRequestHandler):
             if account is None:
                 raise PortalError("ResourceNotFoundException", "Account not found")
             roles = [{"roleName": role, "accountId": account_id} for role in account.roles]
+            if abused and (emu.pages or emu.malformed):
+                return _abused_page(emu, roles, query, "roleList")
             return _paginate(roles, query, f"roles:{account_id}", "roleList")
         role = _required(query, "role_name")
         if account is None or role not in account.roles:
             raise PortalError("ForbiddenException", "No access")
+        if abused and emu.malformed:
+            return _json({"roleCredentials": "not an object"})
         return _json({"roleCredentials": emu.federation.issue_credentials(account_id, role)})
 
     def _device(self, method: str, query: dict[str, str], raw: bytes) -> Answer:
