@@ -33,7 +33,9 @@ _ESCAPES = re.compile(
     re.VERBOSE,
 )
 # C0, DEL, C1, lone surrogates; bidi embeddings, overrides and isolates, and marks.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")

@@ -72,7 +72,9 @@ def hostile_accounts() -> list[OrgAccount]:
         accounts.append(OrgAccount(account_id, name, email, GOOD_ROLES))
     # One valid account whose role list mixes valid and invalid names.
     accounts.append(
-        OrgAccount("999000000100", "mixed-roles", "mixed@example.com", ("ReadOnlyAccess", *BAD_ROLES))
+        OrgAccount(
+            "999000000100", "mixed-roles", "mixed@example.com", ("ReadOnlyAccess", *BAD_ROLES)
+        )
     )
     for index, bad_id in enumerate(BAD_IDS):
         accounts.append(OrgAccount(bad_id, f"bad-id-{index}", "bad@example.com", GOOD_ROLES))
