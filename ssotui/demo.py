@@ -1,20 +1,29 @@
 """``ssotui demo``: the whole app against an in-process emulator, with throwaway state.
 
 Nothing touches the user's real AWS config, token cache or ssotui data: every path the app
-uses is moved into a temporary directory that is removed on exit.
+uses is moved into a temporary directory that is removed on exit, also when the terminal
+closes (SIGHUP) or the demo is terminated (SIGTERM). A demo killed outright (SIGKILL) leaves its
+directory behind; the next demo removes those of demos that are no longer running (each holds
+a ``pid`` file).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 DEMO_SESSION = "demo"
 DEMO_START_URL = "https://d-9067000000.awsapps.com/start"
 DEMO_REGION = "us-east-1"
+DEMO_PREFIX = "ssotui-demo-"
+PID_FILE = "pid"
+STALE_WITHOUT_PID_S = 3600.0  # a directory from before pid files, or whose start was cut short
 
 
 def demo_environment(base_url: str, root: Path) -> dict[str, str]:
@@ -45,9 +54,12 @@ def run_demo(
     from ssotui.core.settings import load_settings
     from ssotui.emulator import Emulator
 
-    root = Path(tempfile.mkdtemp(prefix="ssotui-demo-"))
+    root = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
+    (root / PID_FILE).write_text(f"{os.getpid()}\n")
+    remove_stale_demos(root.parent, keep=root)
     emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile).start()
     saved = dict(os.environ)
+    previous = _exit_on_hangup()
     try:
         os.environ.update(demo_environment(emulator.base_url, root))
         print(
@@ -60,7 +72,65 @@ def run_demo(
         app.run()
         return int(app.return_code or 0)
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         emulator.stop()
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _exit_on_hangup() -> dict:
+    """SIGHUP (terminal closed) and SIGTERM end the demo through its ``finally`` (which
+    removes the directory) instead of killing the process where it stands."""
+
+    def leave(signum, frame) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {}
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, leave)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
+    return previous
+
+
+def remove_stale_demos(directory: Path, keep: Path | None = None) -> list[Path]:
+    """Remove the demo directories in ``directory`` that belong to us and whose demo is no
+    longer running. Returns what was removed."""
+    removed = []
+    try:
+        candidates = list(directory.glob(DEMO_PREFIX + "*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        if keep is not None and path == keep:
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue  # a symlink, a file, or another user's: never ours to remove
+        if _still_running(path, info.st_mtime):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _still_running(path: Path, mtime: float) -> bool:
+    try:
+        pid = int((path / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return time.time() - mtime < STALE_WITHOUT_PID_S
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but not ours to signal
+    return True
