@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -13,20 +14,27 @@ from datetime import UTC, datetime
 import pytest
 
 from ssotui.core import shell
-from ssotui.core.errors import SsoError
+from ssotui.core.errors import ConfigError, SsoError
 from ssotui.core.models import Assignment, RoleCredentials
 
 EXPIRATION = datetime(2099, 1, 2, 3, 4, 5, tzinfo=UTC)
-# Values chosen to break naive quoting in every shell.
+# Credentials as the portal sends them: base64-like printable ASCII (anything else is refused).
 CREDS = RoleCredentials(
     account_id="012345678901",
     role_name="ReadOnly",
     access_key_id="ASIAEXAMPLE0123456789",
-    secret_access_key='s3cr\'et/$(touch pwned)`id`\\n"x"+AB',
-    session_token="tok'en with spaces; $HOME {braces} %PATH% & |pipe|",
+    secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY+/",
+    session_token="IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==",
     expiration=EXPIRATION,
 )
 ASSIGNMENT = Assignment("012345678901", "payments-prod's", "a@example.com", "ReadOnly")
+# Values chosen to break naive quoting in every shell: export_script quotes whatever printable
+# text it is given (role_environment never gives it such values; this is the second defence).
+HOSTILE = (
+    "s3cr'et/$(touch pwned)`touch pwned`\\n\"x\"+AB",
+    "tok'en with spaces; $HOME {braces} %PATH% & |pipe| \\'",
+    "pwsh\u2019; New-Item pwned; \u2018\u201a\u201b'",
+)
 
 
 def environment(**base) -> dict[str, str]:
@@ -56,7 +64,7 @@ def test_role_environment_sets_and_removes():
     assert env["AWS_CREDENTIAL_EXPIRATION"] == "2099-01-02T03:04:05Z"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
     assert env["SSOTUI_ACCOUNT_ID"] == "012345678901"
-    assert env["SSOTUI_ACCOUNT_NAME"] == "payments-prod's"
+    assert env["SSOTUI_ACCOUNT_NAME"] == "payments-prod_s"  # a prompt-safe marker
     assert env["SSOTUI_ROLE_NAME"] == "ReadOnly"
     assert env["SSOTUI_SESSION"] == "corp"
     assert env["SSOTUI_EXPIRATION"] == "2099-01-02T03:04:05Z"
@@ -75,7 +83,7 @@ def test_nesting_warning():
     assert shell.nesting_warning({"PATH": "/bin"}) is None
     inside = environment()
     assert shell.nesting_warning(inside) == (
-        "already inside an ssotui shell for payments-prod's/ReadOnly — "
+        "already inside an ssotui shell for payments-prod_s/ReadOnly — "
         "this shell replaces its credentials."
     )
     assert "aws-vault shell for dev" in shell.nesting_warning({"AWS_VAULT": "dev"})
@@ -145,12 +153,20 @@ def exported_names() -> list[str]:
     return list(shell.EXPORTED_VARS)
 
 
+def hostile_environment() -> dict[str, str]:
+    """An environment whose values would break naive quoting (export_script quotes any
+    printable value; role_environment itself never produces these)."""
+    env = environment()
+    env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"], env["SSOTUI_ACCOUNT_NAME"] = HOSTILE
+    return env
+
+
 @pytest.mark.parametrize("sh", ["sh", "bash", "dash"])
 def test_sh_export_script_evals_back_to_the_same_values(tmp_path, sh):
     if shutil.which(sh) is None:
         pytest.skip(f"{sh} is not installed")
     script = tmp_path / "env.sh"
-    script.write_text(shell.export_script(environment(), "sh"))
+    script.write_text(shell.export_script(hostile_environment(), "sh"))
     dump = (
         'eval "$(cat "$1")"; '
         'for v in "$@"; do [ "$v" = "$1" ] && continue; eval "printf \'%s\\0\' \\"\\$$v\\""; done; '
@@ -164,7 +180,7 @@ def test_sh_export_script_evals_back_to_the_same_values(tmp_path, sh):
         check=True,
     )
     values = result.stdout.decode().split("\0")[:-1]
-    expected = environment()
+    expected = hostile_environment()
     assert values[:-2] == [expected[name] for name in exported_names()]
     assert values[-2:] == ["unset", "unset"]
     assert not (tmp_path / "pwned").exists()
@@ -177,32 +193,72 @@ def test_sh_export_script_text():
     assert "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE0123456789'" in lines
     assert "export AWS_REGION='eu-west-1'" in lines
     assert "export AWS_DEFAULT_REGION='eu-west-1'" in lines
-    assert "export SSOTUI_ACCOUNT_NAME='payments-prod'\\''s'" in lines
+    assert "export SSOTUI_ACCOUNT_NAME='payments-prod_s'" in lines  # a prompt-safe marker
     assert len(lines) == 1 + len(shell.EXPORTED_VARS)  # only ours, not the whole environment
     assert "/home/u" not in text and "export PATH" not in text
+    hostile = shell.export_script(hostile_environment(), "sh").splitlines()
+    assert "export SSOTUI_ACCOUNT_NAME='pwsh’; New-Item pwned; ‘‚‛'\\'''" in hostile
 
 
-def test_fish_export_script():
-    text = shell.export_script(environment(), "fish")
+def test_fish_export_script(tmp_path):
+    text = shell.export_script(hostile_environment(), "fish")
     assert "set -e AWS_PROFILE" in text and "set -e AWS_DEFAULT_PROFILE" in text
-    assert "set -gx SSOTUI_ACCOUNT_NAME 'payments-prod\\'s'" in text
-    assert "set -gx AWS_SECRET_ACCESS_KEY 's3cr\\'et/$(touch pwned)`id`\\\\n\"x\"+AB'" in text
+    assert "set -gx SSOTUI_ACCOUNT_NAME 'pwsh’; New-Item pwned; ‘‚‛\\''" in text
+    secret = "set -gx AWS_SECRET_ACCESS_KEY 's3cr\\'et/$(touch pwned)`touch pwned`\\\\n\"x\"+AB'"
+    assert secret in text
     fish = shutil.which("fish")
     if fish:
         result = subprocess.run(
-            [fish, "-c", f"{text}\nprintf '%s' $AWS_SECRET_ACCESS_KEY"],
+            [fish, "-c", f"{text}\nprintf '%s\\n' $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN"],
             capture_output=True,
             text=True,
             check=True,
+            cwd=tmp_path,
         )
-        assert result.stdout == CREDS.secret_access_key
+        assert result.stdout == f"{HOSTILE[0]}\n{HOSTILE[1]}\n"
+        assert not (tmp_path / "pwned").exists()
+
+
+PWSH_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def pwsh_single_quoted(text: str) -> list[str]:
+    """The values of PowerShell's single-quoted strings in ``text``, parsed by its rules: a
+    string opens and closes at any of ' U+2018 U+2019 U+201A U+201B, and two of them in a row
+    inside one stand for one."""
+    values, i = [], 0
+    while i < len(text):
+        if text[i] not in PWSH_QUOTES:
+            i += 1
+            continue
+        i += 1
+        value = ""
+        while True:
+            assert i < len(text), f"unterminated string in {text!r}"
+            if text[i] in PWSH_QUOTES:
+                if i + 1 < len(text) and text[i + 1] in PWSH_QUOTES:
+                    value += text[i]
+                    i += 2
+                    continue
+                i += 1
+                break
+            value += text[i]
+            i += 1
+        values.append(value)
+    return values
 
 
 def test_powershell_export_script():
-    text = shell.export_script(environment(), "powershell")
+    env = hostile_environment()
+    text = shell.export_script(env, "powershell")
     assert "Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue" in text
-    assert "$Env:SSOTUI_ACCOUNT_NAME = 'payments-prod''s'" in text
-    assert "$Env:AWS_SESSION_TOKEN = 'tok''en with spaces; $HOME {braces} %PATH% & |pipe|'" in text
+    assert "$Env:SSOTUI_ROLE_NAME = 'ReadOnly'" in text
+    # Each assignment is `$Env:NAME = '<value>'`: one single-quoted string holding exactly the
+    # value, closed only by the line's final quote.
+    for line in text.splitlines()[len(shell.REMOVED_VARS) :]:
+        name, _, quoted = line.partition(" = ")
+        assert quoted[0] == "'" and quoted[-1] == "'", line
+        assert pwsh_single_quoted(quoted) == [env[name.removeprefix("$Env:")]], line
     pwsh = shutil.which("pwsh")
     if pwsh:
         result = subprocess.run(
@@ -211,7 +267,23 @@ def test_powershell_export_script():
             text=True,
             check=True,
         )
-        assert result.stdout == CREDS.session_token
+        assert result.stdout == env["AWS_SESSION_TOKEN"]
+
+
+def test_powershell_doubles_every_kind_of_single_quote():
+    assert shell._pwsh_quote("a\u2019b") == "'a\u2019\u2019b'"
+    for quote in PWSH_QUOTES:
+        value = f"x{quote}; New-Item pwned #"
+        assert pwsh_single_quoted(shell._pwsh_quote(value)) == [value]
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\x00b", "a\rb", "a\x1b]0;t\x07", "a\u2028b"])
+def test_no_export_line_carries_a_control_character(value):
+    env = environment()
+    env["SSOTUI_ACCOUNT_NAME"] = value
+    for fmt in ("sh", "fish", "powershell", "json"):
+        with pytest.raises(SsoError, match="^cannot export SSOTUI_ACCOUNT_NAME: "):
+            shell.export_script(env, fmt)
 
 
 def test_json_export_and_bare_credentials():
@@ -224,6 +296,57 @@ def test_json_export_and_bare_credentials():
     assert bare["SSOTUI_ROLE_NAME"] == "ReadOnly"
     with pytest.raises(SsoError, match="unknown export format"):
         shell.export_script(CREDS, "cmd")
+
+
+# -- portal data in the environment ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("access_key_id", "ASIA\nAWS_PROFILE=x"),
+        ("secret_access_key", "abc'; touch pwned; '"),
+        ("secret_access_key", "with space"),
+        ("session_token", 'tok"en'),
+        ("session_token", "tok\x00en"),
+        ("session_token", "tok`id`"),
+        ("session_token", "tok\\en"),
+        ("session_token", "tok\u2019en"),
+        ("access_key_id", ""),
+    ],
+)
+def test_credentials_that_are_not_plain_ascii_are_refused(field, value):
+    creds = dataclasses.replace(CREDS, **{field: value})
+    with pytest.raises(SsoError, match="^the portal sent role credentials with an unusable ") as e:
+        shell.role_environment(creds, ASSIGNMENT, region="eu-west-1", session_label="c", base={})
+    assert not value or value not in str(e.value)  # a secret is never shown
+    with pytest.raises(SsoError, match="^the portal sent role credentials with an unusable "):
+        shell.export_script(creds, "sh", region="eu-west-1")
+
+
+def test_prompt_markers_hold_only_safe_characters():
+    name = "dollar$(touch pwned)`id`\n\x1b]0;t\x07'\"\x00"
+    hostile = Assignment("012345678901", name, "e", "Role$(x)")
+    env = shell.role_environment(
+        CREDS, hostile, region="eu-west-1", session_label="corp;$(id)", base={}
+    )
+    assert env["SSOTUI_ACCOUNT_NAME"] == "dollar__touch pwned__id_____"
+    assert env["SSOTUI_ROLE_NAME"] == "Role__x_"
+    assert env["SSOTUI_SESSION"] == "corp___id_"
+    assert env["SSOTUI_ACCOUNT_ID"] == "012345678901"
+
+
+@pytest.mark.parametrize("region", ["eu-west-1$(id)", "us-east-1\n", "x", "../../etc"])
+def test_a_region_that_is_not_a_region_code_is_refused(region):
+    with pytest.raises(ConfigError, match="is not an AWS region"):
+        shell.role_environment(CREDS, ASSIGNMENT, region=region, session_label="corp", base={})
+
+
+def test_nesting_warning_shows_names_safely():
+    warning = shell.nesting_warning(
+        {"SSOTUI_ROLE_NAME": "R\x1b]52;c;eA==\x07", "SSOTUI_ACCOUNT_NAME": "a\u202eb"}
+    )
+    assert warning.startswith("already inside an ssotui shell for ab/R — ")
 
 
 # -- credential_process ------------------------------------------------------------------------

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
 from collections.abc import Mapping
 
 from ssotui.core.credcache import process_json as credential_process_json  # noqa: F401
-from ssotui.core.errors import SsoError
+from ssotui.core.errors import ConfigError, SsoError
 from ssotui.core.models import Assignment, RoleCredentials
 from ssotui.core.timeutil import format_utc
+from ssotui.core.untrusted import for_terminal, is_region, marker
 
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
@@ -37,6 +39,45 @@ EXPORTED_VARS = CREDENTIAL_VARS + REGION_VARS + MARKER_VARS
 # Variables that would confuse SDKs next to our credentials (aws-vault unsets the same).
 REMOVED_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 EXPORT_FORMATS = ("sh", "fish", "powershell", "json")
+# What a credential from the portal may hold before it goes into an environment or an export
+# line: printable ASCII without whitespace, quotes or backslashes (real ones are base64).
+_CREDENTIAL = re.compile(r"[\x21\x23-\x26\x28-\x5b\x5d-\x5f\x61-\x7e]+")
+
+
+def prompt_markers(assignment: Assignment, session_label: str) -> dict[str, str]:
+    """The ``SSOTUI_*`` markers a prompt may show. A prompt may also *expand* them
+    (``PS1='[$SSOTUI_ACCOUNT_NAME]'`` runs ``$(…)`` in the value), so each is restricted to a
+    safe character set (:func:`ssotui.core.untrusted.marker`): portal names are untrusted."""
+    return {
+        "SSOTUI_ACCOUNT_ID": marker(assignment.account_id),
+        "SSOTUI_ACCOUNT_NAME": marker(assignment.account_name),
+        "SSOTUI_ROLE_NAME": marker(assignment.role_name),
+        "SSOTUI_SESSION": marker(session_label),
+    }
+
+
+def check_region(region: str) -> str:
+    """``region`` if it is a region code (it becomes AWS_REGION and part of hostnames)."""
+    if not is_region(region):
+        shown = for_terminal(region)
+        raise ConfigError(f"{shown!r} is not an AWS region (expected e.g. eu-west-1).")
+    return region
+
+
+def _checked_credentials(creds: RoleCredentials) -> RoleCredentials:
+    """The portal's credentials, refused unless each value is plain printable ASCII (they
+    are exported into environments and shell scripts). The values are never shown."""
+    for field, value in (
+        ("accessKeyId", creds.access_key_id),
+        ("secretAccessKey", creds.secret_access_key),
+        ("sessionToken", creds.session_token),
+    ):
+        if not isinstance(value, str) or not _CREDENTIAL.fullmatch(value):
+            raise SsoError(
+                f"the portal sent role credentials with an unusable {field} (not plain "
+                "ASCII text): refusing to export them."
+            )
+    return creds
 
 
 def role_environment(
@@ -49,6 +90,9 @@ def role_environment(
 ) -> dict[str, str]:
     """A copy of ``base`` (default: ``os.environ``) with the role's credentials, both region
     variables and the ``SSOTUI_*`` markers set, and the profile variables removed."""
+    creds = _checked_credentials(creds)
+    if region:
+        check_region(region)
     env = dict(os.environ if base is None else base)
     for name in REMOVED_VARS:
         env.pop(name, None)
@@ -59,10 +103,7 @@ def role_environment(
             "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
             "AWS_SESSION_TOKEN": creds.session_token,
             "AWS_CREDENTIAL_EXPIRATION": expiration,
-            "SSOTUI_ACCOUNT_ID": assignment.account_id,
-            "SSOTUI_ACCOUNT_NAME": assignment.account_name,
-            "SSOTUI_ROLE_NAME": assignment.role_name,
-            "SSOTUI_SESSION": session_label,
+            **prompt_markers(assignment, session_label),
             "SSOTUI_EXPIRATION": expiration,
         }
     )
@@ -76,19 +117,22 @@ def role_environment(
 
 
 def nesting_warning(base: Mapping[str, str] | None = None) -> str | None:
-    """A sentence when ``base`` (default: ``os.environ``) already carries AWS credentials."""
+    """A sentence when ``base`` (default: ``os.environ``) already carries AWS credentials.
+    The names in it come from the environment (an older ssotui may have put a portal name
+    there as it was): they are made safe to print."""
     env = os.environ if base is None else base
     role = env.get("SSOTUI_ROLE_NAME")
     if role:
         account = env.get("SSOTUI_ACCOUNT_NAME") or env.get("SSOTUI_ACCOUNT_ID") or "?"
         return (
-            f"already inside an ssotui shell for {account}/{role} — "
+            f"already inside an ssotui shell for {for_terminal(account)}/{for_terminal(role)} — "
             "this shell replaces its credentials."
         )
     vault = env.get("AWS_VAULT")
     if vault:
         return (
-            f"already inside an aws-vault shell for {vault} — this shell replaces its credentials."
+            f"already inside an aws-vault shell for {for_terminal(vault)} — "
+            "this shell replaces its credentials."
         )
     if env.get("AWS_ACCESS_KEY_ID"):
         return "AWS credentials are already set in this environment — this shell replaces them."
@@ -165,15 +209,31 @@ def _exported(
 
 
 def _sh_quote(value: str) -> str:
+    """POSIX single quotes: nothing inside is special; a ' ends them, so it is spelled '\\''."""
     return "'" + value.replace("'", "'\\''") + "'"
 
 
 def _fish_quote(value: str) -> str:
+    """fish single quotes: only \\\\ and \\' are escapes inside."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# PowerShell ends a single-quoted string at any of these (the ASCII quote and the typographic
+# single quotes U+2018-U+201B); inside one, each is written twice.
+_PWSH_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+
+
 def _pwsh_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return "'" + _PWSH_QUOTES.sub(lambda m: m.group() * 2, value) + "'"
+
+
+def _exportable(values: dict[str, str]) -> dict[str, str]:
+    """Every value fits on its export line: no NUL, newline or other control character
+    (markers, regions and credentials are checked before; this is the last line of defence)."""
+    for name, value in values.items():
+        if not value.isprintable():
+            raise SsoError(f"cannot export {name}: its value holds control characters.")
+    return values
 
 
 def export_script(
@@ -191,7 +251,7 @@ def export_script(
     ``assignment`` and ``session_label`` fill in the rest). ``fmt`` is ``sh`` (bash, zsh, …),
     ``fish``, ``powershell`` or ``json``. The shell formats also unset the profile variables.
     """
-    values = _exported(source, region, assignment, session_label)
+    values = _exportable(_exported(source, region, assignment, session_label))
     if fmt == "json":
         return json.dumps(values, indent=2) + "\n"
     if fmt == "sh":
