@@ -218,7 +218,22 @@ COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line on stderr. Lines quote names the portal sent: made safe for the terminal."""
+    from ssotui.core.untrusted import for_terminal
+
+    print(for_terminal(message), file=sys.stderr, flush=True)
+
+
+def _never_fail_on_encoding() -> None:
+    """A character the terminal's encoding cannot hold (a lone surrogate in a name) is shown
+    replaced instead of failing the whole command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (OSError, ValueError):
+                pass
 
 
 def _session(args):
@@ -260,6 +275,21 @@ def _workload_region(args, client, settings) -> str:
     )
 
 
+def _check_region_flag(args) -> None:
+    """``--region`` on console, shell, exec and env: a region code, before anything is built
+    from it (hostnames, AWS_REGION)."""
+    region = getattr(args, "workload_region", None)
+    if region is not None:
+        from ssotui.core.errors import ConfigError
+        from ssotui.core.untrusted import for_terminal, is_region
+
+        if not is_region(region):
+            raise ConfigError(
+                f"--region {for_terminal(region)!r} is not an AWS region (expected e.g. "
+                "eu-west-1)."
+            )
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
@@ -286,17 +316,28 @@ def cmd_login(args) -> int:
 def _device_login(client, *, browser: bool) -> None:
     """The device-code login with its instructions on stderr (stdout stays clean)."""
     from ssotui.core import console
+    from ssotui.core.untrusted import browser_url, for_terminal
 
     auth = client.auth
     label = client.session.label
     authorization = auth.start_login()
+    # The page and the code come from the network: the page is shown and opened only if it
+    # is a web address a browser may be given, the code only as printable text.
+    url = browser_url(authorization.verification_uri_complete) or browser_url(
+        authorization.verification_uri
+    )
+    if url is None:
+        raise SsoError(
+            "the portal sent an approval page address that is not an https:// URL; "
+            "not showing or opening it."
+        )
     _err(f"Log in to {label} ({client.session.start_url}).")
-    _err(f"Open {authorization.verification_uri_complete}")
+    _err(f"Open {url}")
     _err("and check that it shows this code:")
-    print(authorization.user_code, file=sys.stderr, flush=True)
+    print(for_terminal(authorization.user_code), file=sys.stderr, flush=True)
     if browser and console.has_display():
         try:
-            console.open_in_browser(authorization.verification_uri_complete)
+            console.open_in_browser(url)
         except SsoError as exc:
             _err(str(exc))
     minutes = max(
@@ -334,6 +375,7 @@ def cmd_list(args) -> int:
     inventory = None if args.refresh else client.cached_inventory()
     if inventory is None or not inventory.complete:
         inventory = client.load_inventory(on_event=_progress_printer())
+    _warn_skipped(inventory)
     rows = inventory.assignments()
     if args.json:
         data = [
@@ -345,12 +387,27 @@ def cmd_list(args) -> int:
             }
             for r in rows
         ]
-        print(json.dumps(data, indent=2))
+        # JSON escapes every control character, and ensure_ascii a lone surrogate too.
+        print(json.dumps(data, indent=2, ensure_ascii=True))
         return 0
-    width = max((len(r.account_name) for r in rows), default=12)
-    for r in rows:
-        print(f"{r.account_id}  {r.account_name:<{width}}  {r.role_name}")
+    from ssotui.core.untrusted import for_terminal
+
+    table = [tuple(map(for_terminal, (r.account_id, r.account_name, r.role_name))) for r in rows]
+    width = max((len(name) for _id, name, _role in table), default=12)
+    for account_id, name, role in table:
+        print(f"{account_id}  {name:<{width}}  {role}")
     return 0
+
+
+def _warn_skipped(inventory) -> None:
+    """One line when the portal sent rows that could not be used (the inventory leaves out
+    accounts with an invalid id and roles with an invalid name, and lists them here)."""
+    skipped = getattr(inventory, "skipped", ())
+    if skipped:
+        _err(
+            f"warning: skipped {len(skipped)} row(s) the portal sent with an invalid account id "
+            "or role name"
+        )
 
 
 def _progress_printer():
@@ -376,6 +433,7 @@ def _target(args, client):
 def cmd_console(args) -> int:
     from ssotui.core import console
 
+    _check_region_flag(args)
     client, settings = _client(args)
     assignment = _target(args, client)
     region = _workload_region(args, client, settings)
@@ -414,6 +472,7 @@ def _role_env(args, client, settings):
 def cmd_shell(args) -> int:
     from ssotui.core import shell
 
+    _check_region_flag(args)
     if args.refreshing:
         return _refreshing_shell(args)
     client, settings = _client(args)
@@ -450,6 +509,7 @@ def _refreshing_shell(args) -> int:
         env = refreshing_environment(
             server, assignment, region=region, session_label=client.session.label
         )
+        env.update(shell.prompt_markers(assignment, client.session.label))  # safe for prompts
         _err(
             f"Starting {argv[0]} as {assignment.role_name} in {assignment.account_name} "
             f"({assignment.account_id}); credentials are renewed while it runs "
@@ -464,6 +524,7 @@ def cmd_exec(args) -> int:
     argv = list(args.argv)
     if not argv:
         raise SsoError("nothing to run: use `ssotui exec ACCOUNT ROLE -- CMD [ARGS...]`.")
+    _check_region_flag(args)
     client, settings = _client(args)
     _assignment, _creds, env, _warning = _role_env(args, client, settings)
     return shell.run(argv, env)
@@ -472,6 +533,7 @@ def cmd_exec(args) -> int:
 def cmd_env(args) -> int:
     from ssotui.core import shell
 
+    _check_region_flag(args)
     client, settings = _client(args)
     _assignment, _creds, env, _warning = _role_env(args, client, settings)
     print(shell.export_script(env, args.format))
@@ -572,6 +634,7 @@ def cmd_profiles(args) -> int:
     from ssotui.core import paths
 
     inventory = client.inventory(refresh=bool(getattr(args, "refresh", False)))
+    _warn_skipped(inventory)
     plan = plan_profiles(
         session,
         inventory.assignments(),
@@ -589,7 +652,10 @@ def cmd_profiles(args) -> int:
         _err(f"{plan.path}: no changes ({count} profiles for sso-session {session.name}).")
         return 0
     if not args.write:
-        sys.stdout.write(plan.diff())
+        from ssotui.core.untrusted import for_terminal
+
+        # The diff quotes names the portal sent: each line is made safe for the terminal.
+        sys.stdout.write("\n".join(for_terminal(line) for line in plan.diff().split("\n")))
         _err(
             f"Dry run: {count} profiles for sso-session {session.name}. "
             "Run `ssotui profiles --write` (with the same flags) to apply this change."
@@ -784,6 +850,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Everything after `--` is the command, options included (`-- ls -la`).
         split = argv.index("--")
         argv, command_argv = argv[:split], argv[split + 1 :]
+    _never_fail_on_encoding()
     args = build_parser().parse_args(argv)
     if command_argv is not None:
         args.argv = command_argv
