@@ -79,6 +79,12 @@ def test_list_shows_every_hostile_name_made_safe(hostile):
     for account in hostile.org.accounts[:3]:
         assert any(line.startswith(account.account_id) for line in lines)
     assert "clipboard-prod" in out and "titlepwned" not in out
+    # The rows with an invalid account id or role name are left out, and said so once.
+    assert "bad-id-" not in out and "Role$(" not in out
+    assert re.fullmatch(
+        r"warning: skipped \d+ row\(s\) the portal sent with an invalid account id or role name\n",
+        err,
+    ), err
 
 
 def test_list_json_is_json_with_every_hostile_account(hostile):
@@ -208,3 +214,38 @@ def test_a_region_flag_that_is_not_a_region_is_one_line_exit_2(hostile, command)
     line = assert_one_line_error(proc, "is not an AWS region")
     assert proc.returncode == 2
     assert "\x1b" not in line
+
+
+def hostile_device_answers(emulator, monkeypatch, **fields) -> None:
+    """StartDeviceAuthorization answers with ``fields`` replaced (the rest is the real flow)."""
+    start_device = emulator.state.start_device
+
+    def answer(*args, **kwargs):
+        return {**start_device(*args, **kwargs), **fields}
+
+    monkeypatch.setattr(emulator.state, "start_device", answer)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["javascript:alert(1)", "file:///etc/passwd", "http://evil.example/device", "https:///x"],
+)
+def test_login_refuses_a_verification_url_a_browser_must_not_get(hostile, monkeypatch, uri):
+    hostile.approve_after = 0.2
+    hostile_device_answers(hostile, monkeypatch, verificationUri=uri, verificationUriComplete=uri)
+    proc = run_ssotui("login", "--no-browser", "--force")
+    line = assert_one_line_error(proc, "approval page address")
+    assert uri not in line and not UNSAFE.search(line)
+
+
+def test_a_login_code_with_escapes_never_reaches_the_terminal(hostile, monkeypatch):
+    hostile.approve_after = 0.2
+    code = "ABCD-\x1b]52;c;ZWNobyBwd25lZA==\x07EFGH\u202e"
+    hostile_device_answers(hostile, monkeypatch, userCode=code)
+    proc = ssotui_bytes("login", "--no-browser", "--force")
+    err = proc.stderr.decode("utf-8")
+    assert not UNSAFE.search(err), err
+    if proc.returncode == 0:  # shown made safe
+        assert "ABCD-EFGH" in err.splitlines()
+    else:  # or refused as a malformed answer
+        assert len(err.splitlines()) == 1 and err.startswith("ssotui: "), err
