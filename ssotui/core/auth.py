@@ -4,11 +4,16 @@ The token lives in the cache shared with the AWS CLI v2 and botocore (:mod:`toke
 login here is a login for ``aws`` and boto3 too, and a token they refreshed is used here. The
 refresh follows botocore's ``SSOTokenProvider`` (same request, same file), but runs under an
 advisory lock and never loses a refresh token.
+
+Every answer of sso-oidc is checked for type before use (tokens, codes and ids must be
+printable ASCII without spaces; lifetimes whole numbers): a wrong one is a ``BadAnswer``
+naming the operation. Each call is bounded like every portal call (:mod:`portal_http`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -62,9 +67,45 @@ _REFUSED_REFRESH = {
 }
 
 
+_PLAIN = re.compile(r"[!-~]{1,65536}")  # a token, code, id or URL: printable ASCII, no space
+_MAX_SECONDS = 10 * 366 * 86400  # a lifetime or an interval longer than ten years is wrong
+_YEAR_9999 = 253_402_300_799  # the last second datetime can hold
+
+
 def _expiry(now: datetime, expires_in) -> datetime:
     """``now + expiresIn`` in whole seconds, exactly as it will read back from the file."""
     return (now + timedelta(seconds=int(expires_in or 0))).replace(microsecond=0)
+
+
+def _text(reply: object, name: str, operation: str, *, required: bool = True) -> str | None:
+    """``reply[name]``, a plain ASCII string (None when absent and not ``required``)."""
+    value = reply.get(name) if isinstance(reply, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _PLAIN.fullmatch(value):
+        raise _bad(operation, f"{name} is missing or not a plain string")
+    return value
+
+
+def _number(reply: object, name: str, operation: str, *, limit: int = _MAX_SECONDS) -> int | None:
+    """``reply[name]``, a whole number from 0 to ``limit`` (None when absent)."""
+    value = reply.get(name) if isinstance(reply, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        raise _bad(operation, f"{name} is not a number")
+    return value
+
+
+def _bad(operation: str, what: str = "") -> SsoError:
+    return clients.bad_answer(operation, what, who="IAM Identity Center")
+
+
+def _malformed(exc: BaseException, operation: str) -> None:
+    """Raise BadAnswer when ``exc`` is what botocore's parser raises on JSON of the wrong
+    shape (it raises builtins such as AttributeError, not its own errors)."""
+    if isinstance(exc, clients.MALFORMED) and not clients.is_aws_error(exc):
+        raise _bad(operation) from exc
 
 
 class Authenticator:
@@ -190,17 +231,21 @@ class Authenticator:
                 refreshToken=token.refresh_token,
             )
         except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes raw
+            _malformed(exc, "CreateToken")
             return self._refresh_failed(token, exc, usable=usable)
+        access_token = _text(reply, "accessToken", "CreateToken")
+        expires_in = _number(reply, "expiresIn", "CreateToken")
+        refresh_token = _text(reply, "refreshToken", "CreateToken", required=False)
         self._refresh_failed_at = None
         refreshed = Token(
             start_url=self.session.start_url,
             region=self.session.region,
-            access_token=reply["accessToken"],
-            expires_at=_expiry(self._clock(), reply.get("expiresIn")),
+            access_token=access_token,
+            expires_at=_expiry(self._clock(), expires_in),
             client_id=token.client_id,
             client_secret=token.client_secret,
             registration_expires_at=token.registration_expires_at,
-            refresh_token=reply.get("refreshToken") or token.refresh_token,
+            refresh_token=refresh_token or token.refresh_token,
             extra=dict(token.extra),
         )
         self.cache.save_token(refreshed)
@@ -262,17 +307,24 @@ class Authenticator:
 
     def _register(self) -> Registration:
         oidc = clients.client("sso-oidc", self.session.region)
-        with clients.translated("registering with IAM Identity Center"):
-            reply = oidc.register_client(
-                clientName=f"{self.client_name}-{self.session.name or 'legacy'}",
-                clientType="public",
-                scopes=list(self.session.scopes),
-                grantTypes=[DEVICE_GRANT, REFRESH_GRANT],
-            )
+        try:
+            with clients.translated("registering with IAM Identity Center"):
+                reply = oidc.register_client(
+                    clientName=f"{self.client_name}-{self.session.name or 'legacy'}",
+                    clientType="public",
+                    scopes=list(self.session.scopes),
+                    grantTypes=[DEVICE_GRANT, REFRESH_GRANT],
+                )
+        except clients.MALFORMED as exc:
+            _malformed(exc, "RegisterClient")
+            raise
+        expires = _number(reply, "clientSecretExpiresAt", "RegisterClient", limit=_YEAR_9999)
+        if expires is None:
+            raise _bad("RegisterClient", "clientSecretExpiresAt is missing")
         registration = Registration(
-            client_id=reply["clientId"],
-            client_secret=reply["clientSecret"],
-            expires_at=timeutil.from_epoch_s(reply["clientSecretExpiresAt"]),
+            client_id=_text(reply, "clientId", "RegisterClient"),
+            client_secret=_text(reply, "clientSecret", "RegisterClient"),
+            expires_at=timeutil.from_epoch_s(expires),
             scopes=tuple(self.session.scopes),
             grant_types=(DEVICE_GRANT, REFRESH_GRANT),
         )
@@ -299,6 +351,7 @@ class Authenticator:
                 )
                 break
             except Exception as exc:  # noqa: BLE001
+                _malformed(exc, "StartDeviceAuthorization")
                 if (
                     clients.error_code(exc) == "InvalidClientException"
                     and attempt == 1
@@ -311,14 +364,16 @@ class Authenticator:
                     raise
         else:  # pragma: no cover - the loop always breaks or raises
             raise SsoError(f"could not start the login for {self.session.label}.")
-        interval = reply.get("interval") or DEFAULT_INTERVAL
-        uri = reply["verificationUri"]
+        op = "StartDeviceAuthorization"
+        interval = _number(reply, "interval", op, limit=3600) or DEFAULT_INTERVAL
+        uri = _text(reply, "verificationUri", op)
         return DeviceAuthorization(
-            user_code=reply["userCode"],
+            user_code=_text(reply, "userCode", op),
             verification_uri=uri,
-            verification_uri_complete=reply.get("verificationUriComplete") or uri,
-            device_code=reply["deviceCode"],
-            expires_at=self._clock() + timedelta(seconds=int(reply.get("expiresIn") or 600)),
+            verification_uri_complete=_text(reply, "verificationUriComplete", op, required=False)
+            or uri,
+            device_code=_text(reply, "deviceCode", op),
+            expires_at=self._clock() + timedelta(seconds=_number(reply, "expiresIn", op) or 600),
             interval=float(interval),
             registration=registration,
         )
@@ -335,6 +390,7 @@ class Authenticator:
                 deviceCode=authorization.device_code,
             )
         except Exception as exc:  # noqa: BLE001
+            _malformed(exc, "CreateToken")
             code = clients.error_code(exc)
             if code == "AuthorizationPendingException":
                 return None
@@ -350,10 +406,12 @@ class Authenticator:
             with clients.translated("waiting for the login to be approved"):
                 raise
             raise  # pragma: no cover - translated() always raises
+        access_token = _text(reply, "accessToken", "CreateToken")
+        expires_in = _number(reply, "expiresIn", "CreateToken")
         now = self._clock()
         with self.cache.lock():
             previous = self._previous_token()
-            refresh_token = reply.get("refreshToken")
+            refresh_token = _text(reply, "refreshToken", "CreateToken", required=False)
             if not refresh_token and previous is not None:
                 # An answer without a refresh token must not drop the one we had for the
                 # same client (a refresh that fails later just asks for a login again).
@@ -362,8 +420,8 @@ class Authenticator:
             token = Token(
                 start_url=self.session.start_url,
                 region=self.session.region,
-                access_token=reply["accessToken"],
-                expires_at=_expiry(now, reply.get("expiresIn")),
+                access_token=access_token,
+                expires_at=_expiry(now, expires_in),
                 client_id=registration.client_id,
                 client_secret=registration.client_secret,
                 registration_expires_at=registration.expires_at,

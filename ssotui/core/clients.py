@@ -3,6 +3,11 @@
 boto3 is imported lazily (it costs ~150 ms), so that the TUI can paint from the cache before
 anything network-related is loaded. Clients honour the SDK's own ``AWS_ENDPOINT_URL_SSO`` and
 ``AWS_ENDPOINT_URL_SSO_OIDC`` because we never pass ``endpoint_url`` ourselves.
+
+botocore builds each request and parses its answer, but :mod:`portal_http` sends it (botocore's
+``before-send`` event), within that module's limits: 10 s to connect, 30 s for the whole
+request, 8 MiB for the answer. Through a proxy botocore sends it itself, with the same connect
+timeout and a 30 s timeout on each socket read.
 """
 
 from __future__ import annotations
@@ -30,6 +35,19 @@ USER_AGENT = "ssotui"
 # Codes a caller may retry after a pause (throttling, server faults, network trouble).
 THROTTLE_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling", "429"}
 FAULT_CODES = {"InternalServerException", "ServiceUnavailableException", "500", "502", "503", "504"}
+# What a parser raises on JSON of the wrong shape (botocore's, and ours on its output).
+MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
+class BadAnswer(SsoError):
+    """The portal or sso-oidc answered with JSON of the wrong shape, or too much of it."""
+
+
+def bad_answer(operation: str, what: str = "", who: str = "the access portal") -> BadAnswer:
+    """``BadAnswer`` naming the operation: "the access portal sent a malformed answer to
+    ListAccounts (nextToken is not a string)." ``what`` must already be safe to print."""
+    detail = f" ({what})" if what else ""
+    return BadAnswer(f"{who} sent a malformed answer to {operation}{detail}.")
 
 
 def client(service: str, region: str, *, max_attempts: int = 3):
@@ -58,6 +76,8 @@ def _make(service: str, region: str, max_attempts: int):
     from botocore import UNSIGNED
     from botocore.config import Config
 
+    from ssotui.core import portal_http
+
     if _session is None:
         import botocore.session
 
@@ -71,12 +91,26 @@ def _make(service: str, region: str, max_attempts: int):
         signature_version=UNSIGNED,
         region_name=region,
         retries={"mode": "standard", "total_max_attempts": max_attempts},
-        connect_timeout=5,
-        read_timeout=20,
+        connect_timeout=portal_http.CONNECT_TIMEOUT,
+        read_timeout=portal_http.DEADLINE,
         max_pool_connections=32,
         user_agent_extra=USER_AGENT,
     )
-    return _session.client(service, region_name=region, config=config)
+    made = _session.client(service, region_name=region, config=config)
+    transport = portal_http.for_client(made, ca_bundle=ca_bundle())
+    if transport is not None:
+        made.meta.events.register("before-send", transport.send_botocore)
+    return made
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle botocore verifies against when configured (``AWS_CA_BUNDLE`` or
+    ``ca_bundle`` in the AWS config), for our own transport; None: the default."""
+    try:
+        value = _session._session.get_config_variable("ca_bundle") if _session else None
+    except Exception:  # noqa: BLE001 - a config botocore cannot read: keep the default
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def reset_clients() -> None:
@@ -156,6 +190,19 @@ def to_sso_error(exc: BaseException, doing: str) -> SsoError:
         return Throttled(f"AWS kept throttling requests while {doing}; try again in a minute.")
     if code in FAULT_CODES:
         return NetworkError(f"IAM Identity Center had a server error while {doing}; try again.")
+    if code == "timeout":
+        limit = getattr(exc, "limit", None)
+        within = f" within {limit:g} s" if limit else ""
+        return NetworkError(
+            f"no answer from {_endpoint_host(exc)}{within} while {doing}; "
+            "check your network or VPN, or try again later."
+        )
+    if code == "too-large":
+        limit = getattr(exc, "limit", None) or 0
+        return BadAnswer(
+            f"{_endpoint_host(exc)} sent an answer over {limit / (1 << 20):g} MiB while {doing}; "
+            "it was not read."
+        )
     if code == "AccessDeniedException":
         return LoginDenied("the login was denied in the browser.")
     if code == "ExpiredTokenException":

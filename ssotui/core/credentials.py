@@ -3,21 +3,29 @@
 Credentials are reused while at least ``min_remaining`` of their lifetime is left, so that a
 shell or a console sign-in never starts with credentials about to expire. They are never
 written to disk by this module.
+
+Nothing is asked for an account id that is not 12 digits or a role name that is not a valid
+IAM name, and the answer's keys must be printable ASCII without spaces, quotes, backslashes or
+backticks (they end up in environments and shell exports), else one clear error. The call is
+bounded like every portal call (:mod:`portal_http`: 30 s, 8 MiB).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ssotui.core import timeutil
-from ssotui.core.clients import error_code, is_aws_error, to_sso_error
+from ssotui.core import timeutil, untrusted
+from ssotui.core.clients import MALFORMED, bad_answer, error_code, is_aws_error, to_sso_error
 from ssotui.core.errors import RoleNotAssigned, SsoError
 from ssotui.core.models import RoleCredentials
 
 _UNAUTHORIZED = {"UnauthorizedException", "401"}
 _FORBIDDEN = {"ForbiddenException", "403"}
+# A key, a secret or a session token: printable ASCII except space, quotes, \ and `.
+_SECRET = re.compile(r"[!#-&(-\[\]-_a-~]{1,65536}")
 
 
 class CredentialBroker:
@@ -85,6 +93,16 @@ class CredentialBroker:
     def _fetch(self, account_id: str, role_name: str) -> RoleCredentials:
         from ssotui.core import clients
 
+        if not untrusted.is_account_id(account_id):
+            raise SsoError(
+                f"'{untrusted.for_terminal(account_id)}' is not an account id (12 digits)."
+            )
+        if not untrusted.is_role_name(role_name):
+            raise SsoError(
+                f"'{untrusted.for_terminal(role_name)}' is not a valid role name "
+                "(1-64 letters, digits and _+=,.@-)."
+            )
+
         with clients.translated("preparing the portal client"):
             client = clients.client("sso", self.region)
         doing = f"getting credentials for {role_name} in account {account_id}"
@@ -101,6 +119,8 @@ class CredentialBroker:
             except Exception as exc:  # noqa: BLE001 - classified below; never escapes raw
                 code = error_code(exc)
                 if not is_aws_error(exc):
+                    if isinstance(exc, MALFORMED):  # botocore's parser, on JSON of a wrong shape
+                        raise bad_answer("GetRoleCredentials") from exc
                     raise
                 if code in _FORBIDDEN:
                     raise RoleNotAssigned(
@@ -111,18 +131,32 @@ class CredentialBroker:
                     token = self._access_token(force_refresh=True)
                     continue
                 raise to_sso_error(exc, doing) from exc
-        try:
-            data = reply["roleCredentials"]
-            return RoleCredentials(
-                account_id=account_id,
-                role_name=role_name,
-                access_key_id=str(data["accessKeyId"]),
-                secret_access_key=str(data["secretAccessKey"]),
-                session_token=str(data["sessionToken"]),
-                expiration=timeutil.from_epoch_ms(data["expiration"]),
-            )
-        except (KeyError, TypeError, ValueError, OverflowError):
-            raise SsoError(
-                f"the access portal sent unusable credentials for {role_name} "
-                f"in account {account_id}."
-            ) from None
+        return _role_credentials(reply, account_id, role_name)
+
+
+def _role_credentials(reply: object, account_id: str, role_name: str) -> RoleCredentials:
+    """The credentials in a GetRoleCredentials answer, every field checked (else BadAnswer)."""
+    data = reply.get("roleCredentials") if isinstance(reply, dict) else None
+    if not isinstance(data, dict):
+        raise bad_answer("GetRoleCredentials", "roleCredentials is not an object")
+    keys = {}
+    for field in ("accessKeyId", "secretAccessKey", "sessionToken"):
+        value = data.get(field)
+        if not isinstance(value, str) or not _SECRET.fullmatch(value):
+            raise bad_answer("GetRoleCredentials", f"{field} is missing or not a plain string")
+        keys[field] = value
+    expiration = data.get("expiration")
+    try:
+        if isinstance(expiration, bool) or not isinstance(expiration, int) or expiration <= 0:
+            raise ValueError
+        expires = timeutil.from_epoch_ms(expiration)
+    except (ValueError, OverflowError, OSError):
+        raise bad_answer("GetRoleCredentials", "expiration is not a time") from None
+    return RoleCredentials(
+        account_id=account_id,
+        role_name=role_name,
+        access_key_id=keys["accessKeyId"],
+        secret_access_key=keys["secretAccessKey"],
+        session_token=keys["sessionToken"],
+        expiration=expires,
+    )

@@ -8,6 +8,16 @@ that is already throttling. We retry ourselves with jittered exponential backoff
 thread briefly on a 429, and never drop an account: if one still fails after the last attempt,
 ``load()`` stops the pool and raises, and ``partial`` keeps what arrived.
 
+Everything the portal sends is untrusted (:mod:`untrusted`). A row whose account id is not 12
+digits, or whose role name is not a valid IAM name, is skipped here (and in an old cache) and
+described in ``Inventory.skipped``: it is never shown as actionable, written into a config
+file, an environment or a URL. Names and e-mails are kept, made encodable (``clean_text``).
+
+Bounded against a broken or hostile portal: each request by :mod:`portal_http` (30 s, 8 MiB);
+a listing by ``MAX_PAGES`` pages (1,000 pages of 100: 100,000 accounts, or roles of one
+account) and by ``MAX_EMPTY_PAGES`` pages in a row that bring nothing new (20; the same rows
+again count as nothing new). JSON of the wrong shape is a ``BadAnswer`` naming the operation.
+
 ``InventoryCache`` keeps the last result on disk (no tokens, no credentials) so that the TUI can
 paint immediately at start-up.
 """
@@ -26,14 +36,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ssotui.core import paths, timeutil
-from ssotui.core.clients import THROTTLE_CODES, error_code, is_retryable, to_sso_error
+from ssotui.core import paths, timeutil, untrusted
+from ssotui.core.clients import (
+    MALFORMED,
+    THROTTLE_CODES,
+    BadAnswer,
+    bad_answer,
+    error_code,
+    is_retryable,
+    to_sso_error,
+)
 from ssotui.core.errors import NetworkError, SsoError
 from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Account, Assignment, SsoSession
 from ssotui.core.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+# Our warnings are for --debug logs; what a user sees comes from Inventory.skipped. Without
+# this, Python's last-resort handler would print them raw on stderr.
+log.addHandler(logging.NullHandler())
 
 MAX_RESULTS = 100  # the portal's documented maximum; botocore does not check it (§3)
 _UNAUTHORIZED = {"UnauthorizedException", "401"}
@@ -41,6 +62,9 @@ _NOT_FOUND = {"ResourceNotFoundException", "404"}
 _MAX_WANTED = 64  # how many prioritize() requests we remember
 DEFAULT_WORKERS = 8
 HTTP_MAX_WORKERS = 48
+MAX_PAGES = 1000  # pages of one listing (accounts, or one account's roles)
+MAX_EMPTY_PAGES = 20  # pages in a row with nothing new
+MAX_SKIPPED = 50  # skipped rows described one by one; a last line counts the rest
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -51,13 +75,16 @@ class Inventory:
     """Accounts in the order the portal listed them, and the role names of each account.
 
     An account is absent from ``roles`` until its roles have been loaded. ``complete`` is False
-    when loading stopped early (error or cancel): what arrived is kept.
+    when loading stopped early (error or cancel): what arrived is kept. ``skipped`` describes
+    the rows left out because their account id or role name is not valid, each safe to print
+    (at most ``MAX_SKIPPED`` lines, the last one counting any more).
     """
 
     accounts: list[Account]
     roles: dict[str, tuple[str, ...]]
     fetched_at: datetime
     complete: bool
+    skipped: tuple[str, ...] = ()
 
     def assignments(self) -> list[Assignment]:
         """One row per account × role, by account name (case-insensitive), then role name."""
@@ -79,6 +106,96 @@ class Inventory:
 
 def _fold(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
+
+
+# -- validation at the boundary ---------------------------------------------------------------
+
+
+class _Skipped:
+    """Descriptions of skipped rows (thread-safe; each once), at most ``MAX_SKIPPED`` kept."""
+
+    def __init__(self, already: tuple[str, ...] = ()) -> None:
+        self._lines = list(dict.fromkeys(already))
+        self._seen = set(self._lines)
+        self._more = 0
+        self._lock = threading.Lock()
+
+    def add(self, line: str) -> None:
+        with self._lock:
+            if line in self._seen:
+                return  # the same row again (a page sent twice)
+            self._seen.add(line)
+            if len(self._lines) < MAX_SKIPPED - 1:
+                self._lines.append(line)
+            else:
+                self._more += 1
+
+    def lines(self) -> tuple[str, ...]:
+        with self._lock:
+            more = self._more
+            if more == 1:
+                return (*self._lines, "1 more row")
+            if more:
+                return (*self._lines, f"{more} more rows")
+            return tuple(self._lines)
+
+
+def _shown(value: object) -> str:
+    """A rejected value, quoted and safe to print (at most 40 characters of it)."""
+    if not isinstance(value, str):
+        return f"of type {type(value).__name__}"
+    text = untrusted.for_terminal(value)
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+
+
+def _valid_account(account_id: object, name: object, email: object, skipped: _Skipped):
+    """An :class:`Account`, or None (and a line in ``skipped``) when the id is not valid."""
+    if not untrusted.is_account_id(account_id):
+        skipped.add(f"account id {_shown(account_id)} is not 12 digits")
+        return None
+    return Account(
+        account_id,
+        untrusted.clean_text(name) if name else account_id,
+        untrusted.clean_text(email) if email else "",
+    )
+
+
+def _valid_role(account_id: str, name: object, skipped: _Skipped) -> bool:
+    if untrusted.is_role_name(name):
+        return True
+    skipped.add(f"role name {_shown(name)} of account {account_id} is not valid")
+    return False
+
+
+def _page(page: dict, key: str, operation: str) -> tuple[list, str | None]:
+    """The items and the nextToken of a page, checked for type (else BadAnswer)."""
+    if not isinstance(page, dict):
+        raise bad_answer(operation, "not a JSON object")
+    items = page.get(key)
+    if items is None:
+        items = []
+    elif not isinstance(items, list):
+        raise bad_answer(operation, f"{key} is not a list")
+    if not all(isinstance(item, dict) for item in items):
+        raise bad_answer(operation, f"an item of {key} is not an object")
+    token = page.get("nextToken")
+    if token is not None and not isinstance(token, str):
+        raise bad_answer(operation, "nextToken is not a string")
+    return items, token or None
+
+
+def _check_paging(operation: str, what: str, pages: int, empty: int) -> None:
+    """Stop a listing that never ends (``pages`` so far, ``empty`` in a row)."""
+    if empty >= MAX_EMPTY_PAGES:
+        raise BadAnswer(
+            f"the access portal kept sending pages of {what} with nothing new "
+            f"({empty} {operation} pages in a row); stopped listing them."
+        )
+    if pages >= MAX_PAGES:
+        raise BadAnswer(
+            f"the access portal sent more than {MAX_PAGES} {operation} pages of {what}; "
+            "stopped listing them."
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +295,7 @@ class InventoryLoader:
         }
 
         self._accounts: list[Account] = []
+        self._skipped = _Skipped()
         self._seen: set[str] = set()  # listed ids (written only by the listing thread)
         self._taken: set[str] = set()  # ids a worker has started on (under _lock)
         self._roles: dict[str, tuple[str, ...]] = {}
@@ -209,7 +327,7 @@ class InventoryLoader:
             roles = dict(self._roles)
             complete = self._complete
         fetched_at = self._fetched_at or timeutil.utcnow()
-        return Inventory(accounts, roles, fetched_at, complete)
+        return Inventory(accounts, roles, fetched_at, complete, self._skipped.lines())
 
     def prioritize(self, account_id: str) -> None:
         """Fetch this account's roles next (thread-safe; a no-op once they are loaded or in
@@ -273,6 +391,11 @@ class InventoryLoader:
                 thread.join()
             if self._portal:
                 self._portal.close()
+        skipped = self._skipped.lines()
+        if skipped:
+            log.warning(
+                "skipped rows from the access portal that are not valid: %s", "; ".join(skipped)
+            )
         if error is not None:
             raise error
         return self.partial
@@ -283,6 +406,7 @@ class InventoryLoader:
         client, portal = self._transport()
         next_token: str | None = None
         tokens_seen: set[str] = set()
+        pages = empty = 0
         while True:
             params = {"maxResults": MAX_RESULTS}
             if next_token:
@@ -297,19 +421,19 @@ class InventoryLoader:
                 "listing accounts",
                 "accountList",
             )
+            items, next_token = _page(page, "accountList", "ListAccounts")
             new: list[Account] = []
-            for item in page.get("accountList") or ():
-                account_id = str(item.get("accountId") or "")
-                if not account_id or account_id in self._seen:
-                    continue
-                account = Account(
-                    account_id,
-                    str(item.get("accountName") or account_id),
-                    str(item.get("emailAddress") or ""),
+            for item in items:
+                account = _valid_account(
+                    item.get("accountId"),
+                    item.get("accountName"),
+                    item.get("emailAddress"),
+                    self._skipped,
                 )
+                if account is None or account.account_id in self._seen:
+                    continue
                 new.append(account)
-                self._seen.add(account_id)
-            next_token = page.get("nextToken") or None
+                self._seen.add(account.account_id)
             if new or not next_token:
                 with self._emit_lock:
                     with self._lock:
@@ -327,6 +451,9 @@ class InventoryLoader:
             if next_token in tokens_seen:
                 raise SsoError("the access portal kept returning the same page of accounts.")
             tokens_seen.add(next_token)
+            pages += 1
+            empty = 0 if new else empty + 1
+            _check_paging("ListAccounts", "accounts", pages, empty)
 
     # -- roles (worker threads) -----------------------------------------------------------------
 
@@ -402,8 +529,10 @@ class InventoryLoader:
         client, portal = self._transport()
         account_id = account.account_id
         names: list[str] = []
+        seen: set[str] = set()
         next_token: str | None = None
         tokens_seen: set[str] = set()
+        pages = empty = 0
         doing = f"listing the roles of account {account_id}"
         while True:
             params = {"accountId": account_id, "maxResults": MAX_RESULTS}
@@ -426,14 +555,20 @@ class InventoryLoader:
                 slot_held=slot_held,
             )
             slot_held = False
-            for item in page.get("roleList") or ():
+            items, next_token = _page(page, "roleList", "ListAccountRoles")
+            before = len(names)
+            for item in items:
                 name = item.get("roleName")
-                if name and name not in names:
-                    names.append(str(name))
-            next_token = page.get("nextToken") or None
+                if not _valid_role(account_id, name, self._skipped) or name in seen:
+                    continue
+                names.append(name)
+                seen.add(name)
             if not next_token or next_token in tokens_seen:
                 return tuple(names)
             tokens_seen.add(next_token)
+            pages += 1
+            empty = 0 if len(names) > before else empty + 1
+            _check_paging("ListAccountRoles", f"roles for account {account_id}", pages, empty)
 
     # -- one call with retries ------------------------------------------------------------------
 
@@ -464,6 +599,8 @@ class InventoryLoader:
                 if code is None and not exc.__class__.__module__.startswith(
                     ("botocore", "urllib3")
                 ):
+                    if isinstance(exc, MALFORMED):  # botocore's parser, on JSON of a wrong shape
+                        raise bad_answer(operation) from exc
                     raise
                 if code in _UNAUTHORIZED:
                     self._refresh_after_401(token, exc, doing)
@@ -552,9 +689,13 @@ class InventoryLoader:
         them (no proxy in the way), else through botocore. ``use_http=False`` forces botocore."""
         client = self._sso()
         if self._portal is False:
-            from ssotui.core import portal_http
+            from ssotui.core import clients, portal_http
 
-            self._portal = portal_http.for_client(client) if self.use_http else None
+            self._portal = (
+                portal_http.for_client(client, ca_bundle=clients.ca_bundle())
+                if self.use_http
+                else None
+            )
         return client, self._portal
 
     def _emit(self, event: InventoryEvent) -> None:
@@ -628,8 +769,11 @@ class InventoryCache:
             paths.private_dir(self.directory)
             target = self.path_for(session)
             text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-            atomic_write_text(target, text, mode=0o600)
-        except OSError as exc:
+            try:
+                atomic_write_text(target, text, mode=0o600)
+            except UnicodeEncodeError:  # a lone surrogate that got past clean_text: escape it
+                atomic_write_text(target, json.dumps(data, indent=1) + "\n", mode=0o600)
+        except (OSError, ValueError) as exc:
             log.warning("could not write the inventory cache in %s: %s", self.directory, exc)
 
     def clear(self, session: SsoSession) -> None:
@@ -658,10 +802,13 @@ def _encode(session: SsoSession, inventory: Inventory) -> dict:
         "fetchedAt": timeutil.format_utc(inventory.fetched_at),
         "complete": bool(inventory.complete),
         "accounts": accounts,
+        "skipped": list(inventory.skipped),
     }
 
 
 def _decode(data: dict, session: SsoSession) -> Inventory | None:
+    """The inventory in ``data``, None when it is not one of ours. Rows that fail the
+    boundary's checks (a cache written by an older version may hold them) are skipped."""
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         return None
     if data.get("startUrl") != session.start_url or data.get("region") != session.region:
@@ -670,17 +817,25 @@ def _decode(data: dict, session: SsoSession) -> Inventory | None:
     if not isinstance(complete, bool) or not isinstance(data["accounts"], list):
         return None
     fetched_at = timeutil.parse_utc(data["fetchedAt"])
+    noted = data.get("skipped") or []
+    if not isinstance(noted, list) or not all(isinstance(line, str) for line in noted):
+        return None
+    skipped = _Skipped(tuple(untrusted.for_terminal(line) for line in noted[:MAX_SKIPPED]))
     accounts: list[Account] = []
     roles: dict[str, tuple[str, ...]] = {}
     for item in data["accounts"]:
         account_id, name, email = item["accountId"], item["accountName"], item["emailAddress"]
         if not all(isinstance(v, str) for v in (account_id, name, email)):
             return None
-        accounts.append(Account(account_id, name, email))
         names = item.get("roles")
-        if names is None:
-            continue
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        if names is not None and (
+            not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+        ):
             return None
-        roles[account_id] = tuple(names)
-    return Inventory(accounts, roles, fetched_at, complete)
+        account = _valid_account(account_id, name, email, skipped)
+        if account is None:
+            continue
+        accounts.append(account)
+        if names is not None:
+            roles[account_id] = tuple(n for n in names if _valid_role(account_id, n, skipped))
+    return Inventory(accounts, roles, fetched_at, complete, skipped.lines())
