@@ -10,14 +10,16 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
 from collections.abc import Mapping
 from typing import Literal
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from ssotui.core.errors import ConsoleError, NetworkError, SsoError
+from ssotui.core import untrusted
+from ssotui.core.errors import ConfigError, ConsoleError, NetworkError, SsoError
 from ssotui.core.models import RoleCredentials
 
 Partition = Literal["aws", "aws-cn", "aws-us-gov"]
@@ -115,13 +117,23 @@ _CONSOLE_DOMAIN = {
 }
 # The region whose sign-in host has no region prefix.
 _HOME_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+# A host name as we accept it in a destination URL: letters, digits, dots and hyphens only
+# (a browser reads "https://evil.example\\.console.aws.amazon.com/" as evil.example).
+_HOST_NAME = re.compile(r"[a-z0-9.-]+")
+CONTAINER_SCHEME = "ext+granted-containers:"
 
 
 # -- hosts ------------------------------------------------------------------------------------
 
 
 def _region(region: str | None) -> str:
-    return (region or "").strip().lower() or DEFAULT_REGION
+    """The region code every host here is built from; ConfigError for anything that is not
+    one (``127.0.0.1:8443/x#`` would otherwise become the host credentials are sent to)."""
+    name = (region or "").strip().lower() or DEFAULT_REGION
+    if not untrusted.is_region(name):
+        shown = untrusted.for_terminal(region)[:60]
+        raise ConfigError(f"{shown!r} is not an AWS region (expected e.g. us-east-1).")
+    return name
 
 
 def partition(region: str | None) -> Partition:
@@ -137,10 +149,10 @@ def partition(region: str | None) -> Partition:
 def federation_endpoint(region: str | None) -> str:
     """The console federation endpoint: ``AWS_ENDPOINT_URL_SIGNIN`` + ``/federation`` when set
     (the emulator), else the partition's host, regional except in the partition's home region."""
+    name = _region(region)
     override = os.environ.get("AWS_ENDPOINT_URL_SIGNIN", "").strip()
     if override:
         return override.rstrip("/") + "/federation"
-    name = _region(region)
     part = partition(name)
     domain = _SIGNIN_DOMAIN[part]
     if name == _HOME_REGION[part]:
@@ -176,14 +188,20 @@ def destination_url(destination: str | None, region: str) -> str:
     """Where the console should land.
 
     None or "" → console home in ``region``; a short name from :data:`SERVICES` → that service
-    (no ``?region`` for global ones); a full ``https://`` URL → unchanged. Anything else
-    raises SsoError naming the closest short names.
+    (no ``?region`` for global ones); a full ``https://`` URL on the console host of the
+    region's partition → unchanged. Anything else raises SsoError (naming the closest short
+    names). ConfigError when ``region`` is not a region code.
     """
     name = _region(region)
     text = (destination or "").strip()
     if not text:
         return f"{console_base(name)}/{_with_region('console/home', name)}"
     if text.lower().startswith("https://"):
+        if not is_console_url(text, partition(name)):
+            raise SsoError(
+                "a console destination URL must be an https:// address on the AWS console "
+                f"({_CONSOLE_DOMAIN[partition(name)]} or a host below it)."
+            )
         return text
     key = text.lower()
     path = SERVICES.get(key)
@@ -197,6 +215,25 @@ def destination_url(destination: str | None, region: str) -> str:
     if key in GLOBAL_SERVICES:
         return f"{_global_base(name)}/{path}"
     return f"{console_base(name)}/{_with_region(path, name)}"
+
+
+def is_console_url(url: str, part: Partition | None = None) -> bool:
+    """Is ``url`` an ``https://`` address on the AWS console host of ``part`` (any partition
+    when None) or a host below it, with no user, password or port?"""
+    if untrusted.browser_url(url) is None:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    if parts.scheme != "https" or "@" in parts.netloc or port is not None:
+        return False
+    if not _HOST_NAME.fullmatch(host):
+        return False
+    domains = _CONSOLE_DOMAIN.values() if part is None else (_CONSOLE_DOMAIN[part],)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 # -- sign-in ----------------------------------------------------------------------------------
@@ -292,14 +329,17 @@ def container_url(url: str, name: str, color: str | None = None, icon: str | Non
 
     Every value is escaped (peers leave the name raw, which breaks on ``&``, ``=`` or ``#``).
     A missing or invalid colour or icon is picked from the name (byte sum modulo the list
-    length, as aws-sso-cli does), so an account keeps its colour.
+    length, as aws-sso-cli does), so an account keeps its colour. ``url`` must be one a
+    browser may be given (:func:`untrusted.browser_url`), else SsoError.
     """
+    if untrusted.browser_url(url) is None:
+        raise SsoError(_REFUSED_URL)
     weight = sum(name.encode("utf-8"))
     if color not in CONTAINER_COLORS:
         color = CONTAINER_COLORS[weight % len(CONTAINER_COLORS)]
     if icon not in CONTAINER_ICONS:
         icon = CONTAINER_ICONS[weight % len(CONTAINER_ICONS)]
-    return "ext+granted-containers:" + "&".join(
+    return CONTAINER_SCHEME + "&".join(
         f"{key}={quote(value, safe='')}"
         for key, value in (("name", name), ("url", url), ("color", color), ("icon", icon))
     )
@@ -307,10 +347,34 @@ def container_url(url: str, name: str, color: str | None = None, icon: str | Non
 
 # -- browser and clipboard ----------------------------------------------------------------------
 
+_REFUSED_URL = (
+    "could not open a browser: the address is not an https:// URL "
+    "(or http:// on this machine); nothing was opened."
+)
+
+
+def checked_browser_url(url: object) -> str:
+    """``url`` if it may go onto a browser's command line: :func:`untrusted.browser_url`
+    accepts it, or it is an ``ext+granted-containers:`` link (made by :func:`container_url`)
+    whose inner URL it accepts. Else SsoError (the URL is not repeated: it may be a secret)."""
+    if isinstance(url, str) and url.startswith(CONTAINER_SCHEME):
+        if all(ch.isprintable() and not ch.isspace() for ch in url):
+            fields = dict(
+                part.partition("=")[::2] for part in url[len(CONTAINER_SCHEME) :].split("&")
+            )
+            if untrusted.browser_url(unquote(fields.get("url", ""))) is not None:
+                return url
+        raise SsoError(_REFUSED_URL)
+    if untrusted.browser_url(url) is None:
+        raise SsoError(_REFUSED_URL)
+    return url  # type: ignore[return-value]
+
 
 def browser_argv(url: str, command: str) -> list[str]:
     """``command`` split like a shell would (no shell runs it): ``%s`` is replaced by the URL,
-    or the URL is appended when there is no ``%s``."""
+    or the URL is appended when there is no ``%s``. SsoError for a URL that
+    :func:`checked_browser_url` refuses."""
+    url = checked_browser_url(url)
     try:
         parts = shlex.split(command)
     except ValueError as exc:
@@ -337,7 +401,9 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str = sys.pl
 def open_in_browser(url: str, command: str | None = None) -> None:
     """Open ``url`` with the custom ``command`` from the settings, else the system browser
     (``webbrowser``, which honours ``BROWSER``). The URL is passed as one argv element, never
-    through a shell. Raises SsoError when nothing could be started."""
+    through a shell. Raises SsoError when nothing could be started, and before starting
+    anything for a URL that :func:`checked_browser_url` refuses."""
+    url = checked_browser_url(url)
     if command and command.strip():
         argv = browser_argv(url, command)
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ssotui.core import paths
 from ssotui.core.config import validate_region
 from ssotui.core.errors import ConfigError
+from ssotui.core.untrusted import for_terminal
 
 ENTER_ACTIONS = ("menu", "console", "copy_url", "shell", "exports", "portal")
 """What Enter (and a double-click) does on a row: the action menu, or one action directly."""
@@ -23,6 +24,9 @@ CONSOLE_MODES = ("federation", "portal")
 """How ``o`` opens the console: a federated sign-in URL made from the role's credentials, or
 the access portal's shortcut link (no local credentials; for the console's multi-session mode)."""
 _BOOLEAN_KEYS = ("open_browser_on_login", "firefox_containers", "refreshing_shell")
+RATE_LIMIT_RANGE = (0.1, 100000.0)
+"""``rate_limit`` bounds, both included: outside them (or nan, inf) the loader's arithmetic
+overflows or its threads wait for ages."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,10 @@ def _check(key: str, value: object, path: Path) -> object:
                 )
         return {str(k): v.replace(" ", "") for k, v in value.items()}
     if key == "rate_limit":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise bad("a positive number of requests per second")
+        low, high = RATE_LIMIT_RANGE
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not low <= value <= high:  # nan fails the comparison too
+            raise bad(f"a positive number of requests per second, from {low:g} to {high:g}")
         return float(value)
     if key == "console_mode":
         if value not in CONSOLE_MODES:
@@ -144,11 +150,15 @@ def _check_favorites(value: object, path: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _check_destination(value: str, path: Path) -> str:
-    if value.startswith("https://"):
-        return value
-    try:
-        from ssotui.core.console import SERVICES
-    except ImportError:  # pragma: no cover - the console module ships with the core
+    from ssotui.core.console import SERVICES, is_console_url
+
+    if value.lower().startswith("https://"):
+        if not is_console_url(value):
+            raise ConfigError(
+                f"{path}: default_destination must be a console service or an https:// URL on "
+                "the AWS console (console.aws.amazon.com or a host below it), not "
+                f"{for_terminal(value)[:100]!r}."
+            )
         return value
     if value not in SERVICES:
         raise ConfigError(
