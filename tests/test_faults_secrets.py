@@ -94,15 +94,17 @@ def test_token_cache_is_private_and_a_loose_one_is_tightened_with_one_warning(
     assert mode(cache.registration_path) == 0o600
     assert mode(cache.directory) == 0o700
 
-    # Another tool (or a restore from backup) left the file and its directory readable.
+    # Another tool (or a restore from backup) left the file readable, in the AWS CLI's 0755
+    # directory: the file is tightened, the directory (it shows names, not tokens) is kept.
     cache.token_path.chmod(0o644)
     cache.directory.chmod(0o755)
     proc = ssotui("list")
     [warning] = warnings(proc.stderr)
     assert str(cache.token_path) in warning
-    assert "0644" in warning and "0755" in warning and "other users" in warning
+    assert "0644 -> 0600" in warning and "other users" in warning
+    assert "0755" not in warning
     assert mode(cache.token_path) == 0o600
-    assert mode(cache.directory) == 0o700
+    assert mode(cache.directory) == 0o755
     assert proc.stdout.strip()  # the command itself went on as usual
     assert warnings(ssotui("list").stderr) == []  # once tightened, no more warnings
 

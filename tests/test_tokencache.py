@@ -129,16 +129,16 @@ def test_file_is_0600_in_a_0700_directory_and_no_temp_files_remain(tmp_path):
     )
 
 
-def test_looser_existing_file_and_directory_are_tightened(tmp_path):
+def test_a_looser_file_is_replaced_private_and_the_aws_clis_0755_directory_is_kept(tmp_path):
     directory = tmp_path / "cache"
     directory.mkdir(mode=0o755)
-    directory.chmod(0o755)
+    directory.chmod(0o755)  # what the AWS CLI makes
     cache = TokenCache(NAMED, directory)
     cache.token_path.write_text("{}")
     cache.token_path.chmod(0o644)
     cache.save_token(full_token())
     assert mode(cache.token_path) == 0o600
-    assert mode(directory) == 0o700
+    assert mode(directory) == 0o755
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -410,14 +410,16 @@ def test_lock_serialises_threads(tmp_path):
     assert most == 1
 
 
-def test_lock_is_reentrant_and_lock_file_is_private(tmp_path):
-    cache = TokenCache(NAMED, tmp_path / "c")
+def test_lock_is_reentrant_and_lock_file_is_private_and_not_in_the_token_cache(tmp_path):
+    cache = TokenCache(NAMED, tmp_path / "c", lock_directory=tmp_path / "locks")
     with cache.lock():
         with cache.lock():
             pass
-    lock_files = [p for p in (tmp_path / "c").iterdir() if p.name.endswith(".lock")]
-    assert [p.name for p in lock_files] == [f".ssotui-{cache.token_path.stem}.lock"]
+    assert not (tmp_path / "c").exists()  # nothing of ours beside the AWS CLI's files
+    lock_files = list((tmp_path / "locks").iterdir())
+    assert lock_files == [cache.lock_path]
     assert mode(lock_files[0]) == 0o600
+    assert mode(tmp_path / "locks") == 0o700
 
 
 def test_lock_excludes_another_process(tmp_path):

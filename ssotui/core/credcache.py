@@ -3,9 +3,11 @@
 The SDKs run ``credential_process`` afresh in every new process and do not cache its answer
 (protocol reference §5.3), so without this cache every ``aws`` command would pay for a
 GetRoleCredentials call. Entries live in ``<cache dir>/credentials/`` (mode 0700), one file per
-session × account × role named ``sha1(session cache key, account, role)``; each file holds
-secrets, so it is written atomically with mode 0600 (a looser file is tightened on read) and is
-deleted by ``ssotui logout``. Nothing here imports boto3: a cache hit must stay fast.
+session × account × role named ``<sha1(session cache key)[:16]>-<sha1(session, account,
+role)>.json``; each file holds secrets, so it is written atomically with mode 0600 (a looser
+file is tightened on read) and is deleted by ``ssotui logout``, with any temp file a killed
+write left (the session prefix tells whose it is; another session's are removed once stale).
+Nothing here imports boto3: a cache hit must stay fast.
 """
 
 from __future__ import annotations
@@ -34,9 +36,14 @@ def cache_directory() -> Path:
     return paths.cache_dir() / "credentials"
 
 
+def session_prefix(session: SsoSession) -> str:
+    """How the names of this session's entries begin."""
+    return hashlib.sha1(session.cache_key.encode("utf-8")).hexdigest()[:16] + "-"
+
+
 def entry_name(session: SsoSession, account_id: str, role_name: str) -> str:
     key = json.dumps([session.cache_key, account_id, role_name], separators=(",", ":"))
-    return hashlib.sha1(key.encode("utf-8")).hexdigest() + ".json"
+    return session_prefix(session) + hashlib.sha1(key.encode("utf-8")).hexdigest() + ".json"
 
 
 class CredentialCache:
@@ -92,10 +99,16 @@ class CredentialCache:
         return creds
 
     def save(self, creds: RoleCredentials) -> None:
-        """Write ``creds`` atomically (temp file, fsync, rename) with mode 0600."""
-        from ssotui.core.files import atomic_write_text  # a miss only: hits stay light
+        """Write ``creds`` atomically (temp file, fsync, rename) with mode 0600, into a
+        verified private directory; temp files that killed writes left are removed first."""
+        from ssotui.core.files import (  # a miss only: hits stay light
+            STALE_AFTER_S,
+            atomic_write_text,
+            remove_temp_files,
+        )
 
-        paths.private_dir(self.directory)  # 0700: the file holds secrets
+        paths.private_dir(self.directory)  # 0700, ours, no symlink: the file holds secrets
+        remove_temp_files(self.directory, older_than=STALE_AFTER_S)
         data = {
             "Version": _VERSION,
             "Session": self.session.cache_key,
@@ -109,7 +122,12 @@ class CredentialCache:
         atomic_write_text(self.path(creds.account_id, creds.role_name), json.dumps(data))
 
     def clear(self) -> int:
-        """Delete every cached entry of this session (for logout); returns how many."""
+        """Delete every cached entry of this session (for logout), this session's temp files
+        and other sessions' stale ones; returns how many entries."""
+        from ssotui.core.files import STALE_AFTER_S, remove_temp_files
+
+        remove_temp_files(self.directory, "." + session_prefix(self.session))
+        remove_temp_files(self.directory, older_than=STALE_AFTER_S)
         removed = 0
         try:
             entries = list(self.directory.glob("*.json"))

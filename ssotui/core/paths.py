@@ -4,7 +4,10 @@ so tests and users can move them with HOME, XDG_* or the variables below."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
+
+from ssotui.core.errors import SsoError
 
 APP_NAME = "ssotui"
 
@@ -57,12 +60,111 @@ def settings_file() -> Path:
     return user_config_path(APP_NAME, appauthor=False) / "settings.toml"
 
 
+def lock_dir() -> Path:
+    """Where ssotui keeps its lock files: ``<cache dir>/locks`` (never in ``~/.aws/sso/cache``,
+    where other tools read every file as JSON)."""
+    return cache_dir() / "locks"
+
+
+class UnsafeDirectory(SsoError, PermissionError):
+    """A directory ssotui would keep secrets in is not private to the user (a symlink, another
+    user's, or writable by others). It is also a ``PermissionError``, so code that treats a cache
+    it cannot write as best effort (the inventory) goes on without it."""
+
+
+def make_dirs(path: Path, mode: int = 0o700) -> None:
+    """Create ``path`` and every missing parent with ``mode``, set explicitly on each level
+    (``mkdir(parents=True)`` gives parents the umask's mode, 0777 under ``umask 000``).
+    Levels that already exist are left as they are."""
+    missing = []
+    level = Path(os.path.abspath(path))
+    while not os.path.lexists(level):
+        missing.append(level)
+        if level.parent == level:
+            break
+        level = level.parent
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, mode)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: the caller's check judges it
+        fd = os.open(level, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW)
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+
+
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700 for the leaf; tighten it if looser."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o700)
-    except OSError:
-        pass
+    """``path``, created 0700 if missing (each missing level), and verified with ``lstat``: a
+    real directory, not a symlink, owned by the caller, with no access for others. A directory of
+    ours that others may only read is made 0700; anything else is refused
+    (:class:`UnsafeDirectory`, one line saying what to do)."""
+    make_dirs(path)
+    _check_dir(path, strict=True)
     return path
+
+
+def shared_dir(path: Path) -> Path:
+    """Like :func:`private_dir` for the one directory we share with the AWS CLI
+    (``~/.aws/sso/cache``): the CLI makes it 0755 and we leave that mode alone, but it must
+    still be a real directory of the caller's that nobody else can write to."""
+    make_dirs(path)
+    _check_dir(path, strict=False)
+    return path
+
+
+def _check_dir(path: Path, *, strict: bool) -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise UnsafeDirectory(f"{path} disappeared while ssotui was creating it.") from None
+    keep_out = "ssotui keeps secrets only in a directory that is yours alone"
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeDirectory(f"{path} is a symbolic link; {keep_out} (remove the link).")
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeDirectory(f"{path} is not a directory; {keep_out}.")
+    if st.st_uid != os.getuid():
+        raise UnsafeDirectory(f"{path} belongs to another user (uid {st.st_uid}); {keep_out}.")
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o022:
+        wanted = "700" if strict else "755"
+        raise UnsafeDirectory(
+            f"{path} can be changed by other users (mode {mode:04o}); {keep_out}: "
+            f"check what is in it, then run `chmod {wanted} {path}`."
+        )
+    if strict and mode & 0o077:
+        os.chmod(path, 0o700)  # ours, only readable by others: nothing can have been put in it
+
+
+def is_safe_parent(path: Path) -> bool:
+    """Whether others cannot move or replace entries we create in ``path``: it is a directory
+    of ours or root's, and writable only by its owner, or sticky (like ``/tmp``)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid not in (os.getuid(), 0):
+        return False
+    return not st.st_mode & 0o022 or bool(st.st_mode & stat.S_ISVTX)
+
+
+def private_temp_dir(prefix: str) -> Path:
+    """A new directory only we can use (``mkdtemp``: 0700, a fresh random name), under
+    ``XDG_RUNTIME_DIR`` when it is set and safe, else the temp directory."""
+    import tempfile  # here, not at the top: credential-process cache hits import this module
+
+    candidates = [os.environ.get("XDG_RUNTIME_DIR") or "", tempfile.gettempdir()]
+    for parent in candidates:
+        if parent and is_safe_parent(Path(parent)):
+            path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+            _check_dir(path, strict=True)
+            return path
+    raise UnsafeDirectory(
+        f"{candidates[-1]} is not a safe place for a private file "
+        "(other users could replace what ssotui puts there); set TMPDIR to a directory of yours."
+    )
+
+
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

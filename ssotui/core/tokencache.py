@@ -3,9 +3,12 @@
 Files are read and written byte-compatibly with the AWS CLI (see the protocol reference §4):
 the token file is ``sha1(<sso-session name or exact start URL>).json``, the client
 registration lives beside it under the CLI's own key. We write atomically (temp file in the
-same directory, fsync, ``os.replace``) with mode 0600 in a 0700 directory, and we never write
-back fewer keys than we read. The CLI and botocore take no locks; :meth:`TokenCache.lock` is an
-advisory lock that at least keeps our own processes and threads from refreshing at once.
+same directory, fsync, ``os.replace``) with mode 0600, and we never write back fewer keys than
+we read. The directory is shared: the AWS CLI makes it 0755, and we leave that alone, but we
+write only into a real directory of the user's that nobody else can write to. Nothing but the
+AWS-format JSON files stays in it (other tools read every file there as JSON). The CLI and
+botocore take no locks; :meth:`TokenCache.lock` is an advisory lock, kept in ssotui's own
+``<cache dir>/locks``, that at least keeps our own processes and threads from refreshing at once.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from ssotui.core import paths, timeutil
 from ssotui.core.errors import LoginRequired
-from ssotui.core.files import atomic_write_text
+from ssotui.core.files import atomic_write_text, remove_temp_files, temp_prefix
 from ssotui.core.models import Registration, SsoSession, Token
 
 try:  # pragma: no cover - fcntl is missing only on Windows
@@ -56,27 +59,24 @@ def set_warning_handler(handler: Callable[[str], None] | None) -> None:
     _warn = handler if handler is not None else log.warning
 
 
-def _tighten(path: Path, directory: Path, holds: str) -> None:
-    """A secret file other users can reach (another tool's umask, a copy, a restore) is made
-    0600 and its directory 0700, with one warning saying so. Best effort, never raises."""
-    looser = []
-    for target, mode, what in ((path, 0o600, "file"), (directory, 0o700, "directory")):
-        try:
-            st = os.stat(target)
-        except OSError:
-            return  # no file: nothing to protect yet
-        if not st.st_mode & 0o077 or st.st_uid != os.getuid():
-            continue
-        try:
-            os.chmod(target, mode)
-        except OSError:
-            continue
-        looser.append(f"{what} {stat.S_IMODE(st.st_mode):04o} -> {mode:04o}")
-    if looser:
-        _warn(
-            f"{path} ({holds}) was accessible to other users; "
-            f"tightened its permissions ({', '.join(looser)})."
-        )
+def _tighten(path: Path, holds: str) -> None:
+    """A secret file other users can read or write (another tool's umask, a copy, a restore) is
+    made 0600, with one warning saying so. Only the file: the AWS CLI's 0755 directory is fine
+    (it lists names, not contents) and is left as it is. Best effort, never raises."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # no file: nothing to protect yet
+    if not st.st_mode & 0o077 or st.st_uid != os.getuid():
+        return
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        return
+    _warn(
+        f"{path} ({holds}) was accessible to other users; tightened its permissions "
+        f"(file {stat.S_IMODE(st.st_mode):04o} -> 0600)."
+    )
 
 
 def _sha1(text: str) -> str:
@@ -199,12 +199,6 @@ def token_to_dict(token: Token) -> dict:
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600 in a 0700 directory."""
-    paths.private_dir(path.parent)
-    atomic_write_text(path, text, mode=0o600)
-
-
 class _PathLock:
     """A re-entrant lock for one lock-file path: a thread lock plus one ``flock`` per process."""
 
@@ -230,12 +224,22 @@ def _path_lock(path: Path) -> _PathLock:
 class TokenCache:
     """One session's token file and client-registration file."""
 
-    def __init__(self, session: SsoSession, directory: Path | None = None) -> None:
+    def __init__(
+        self,
+        session: SsoSession,
+        directory: Path | None = None,
+        lock_directory: Path | None = None,
+    ) -> None:
         self.session = session
         self.directory = Path(directory) if directory is not None else paths.sso_cache_dir()
         self.token_path = self.directory / token_file_name(session)
         self.registration_path = self.directory / registration_file_name(session)
-        self.lock_path = self.directory / f".ssotui-{self.token_path.stem}.lock"
+        self.lock_directory = (
+            Path(lock_directory) if lock_directory is not None else paths.lock_dir()
+        )
+        # One lock per token file, wherever the directory is reached from.
+        key = _sha1(os.path.join(os.path.realpath(self.directory), self.token_path.name))
+        self.lock_path = self.lock_directory / f"{key}.lock"
 
     def __repr__(self) -> str:
         return f"TokenCache({self.session.label!r}, {str(self.token_path)!r})"
@@ -246,9 +250,9 @@ class TokenCache:
         """The cached token (possibly expired), or None if there is no file.
 
         An unreadable file raises :class:`LoginRequired` naming the file; it is left as is.
-        A file or directory other users can read is tightened first (with a warning).
+        A file other users can read is tightened first (with a warning).
         """
-        _tighten(self.token_path, self.directory, "your login token")
+        _tighten(self.token_path, "your login token")
         try:
             data = _read_json(self.token_path)
             if data is None:
@@ -261,17 +265,39 @@ class TokenCache:
 
     def save_token(self, token: Token) -> None:
         """Write ``token`` exactly as AWS CLI v2 does (one line, its key order, ``…Z`` times)."""
-        _atomic_write(self.token_path, json.dumps(token_to_dict(token)))
+        self._write(self.token_path, json.dumps(token_to_dict(token)))
 
     def delete_token(self) -> None:
-        with suppress(FileNotFoundError):
-            self.token_path.unlink()
+        """Delete the token file, and whatever of ours is left beside it (for logout)."""
+        with self.lock():
+            with suppress(FileNotFoundError):
+                self.token_path.unlink()
+            self._remove_leftovers()
+
+    def _write(self, path: Path, text: str) -> None:
+        """Write ``text`` to ``path`` atomically with mode 0600, under the lock, into a
+        directory that passed :func:`paths.shared_dir`; first remove what killed writes left."""
+        with self.lock():
+            paths.shared_dir(self.directory)
+            self._remove_leftovers()
+            atomic_write_text(path, text, mode=0o600)
+
+    def _remove_leftovers(self) -> None:
+        """Our temp files for this session (every writer of them holds the lock we hold, so
+        any that exist were left by a killed process) and the lock file that earlier versions
+        of ssotui kept in this directory. Other tools' files are never touched."""
+        for path in (self.token_path, self.registration_path):
+            remove_temp_files(self.directory, temp_prefix(path))
+        with suppress(OSError):
+            old_lock = self.directory / f".ssotui-{self.token_path.stem}.lock"
+            if stat.S_ISREG(os.lstat(old_lock).st_mode):
+                old_lock.unlink()
 
     # -- client registration ---------------------------------------------------------------
 
     def load_registration(self) -> Registration | None:
         """The cached registration, or None if missing or unusable (it can be re-created)."""
-        _tighten(self.registration_path, self.directory, "your client registration")
+        _tighten(self.registration_path, "your client registration")
         try:
             data = _read_json(self.registration_path)
             if data is None:
@@ -303,7 +329,7 @@ class TokenCache:
             data["scopes"] = list(registration.scopes)
         if registration.grant_types is not None:
             data["grantTypes"] = list(registration.grant_types)
-        _atomic_write(self.registration_path, json.dumps(data))
+        self._write(self.registration_path, json.dumps(data))
 
     # -- locking ---------------------------------------------------------------------------
 
@@ -312,7 +338,9 @@ class TokenCache:
         """Hold the advisory lock for this session's token (re-entrant within a thread).
 
         Threads of this process serialise on a lock keyed by the lock-file path; processes
-        serialise on ``flock`` of a 0600 sidecar file (``.ssotui-<sha1>.lock``).
+        serialise on ``flock`` of a 0600 file in ssotui's own lock directory
+        (``<cache dir>/locks/<sha1 of the token file's path>.lock``; 0700, checked like every
+        private directory). Nothing is added to the shared token cache directory.
         """
         state = _path_lock(self.lock_path)
         with state.thread_lock:
@@ -332,10 +360,10 @@ class TokenCache:
                         os.close(fd)
 
     def _acquire_file_lock(self) -> int | None:
-        paths.private_dir(self.directory)
+        paths.private_dir(self.lock_directory)
         if fcntl is None:  # pragma: no cover - Windows: threads only
             return None
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
