@@ -11,7 +11,6 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from ssotui.core import paths, timeutil
 from ssotui.core.errors import SsoError
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import Settings
+from ssotui.core.untrusted import for_terminal
 
 if TYPE_CHECKING:
     from ssotui.core.models import SsoSession
@@ -108,38 +108,77 @@ def _is_name(name: str) -> bool:
     return name.replace("_", "a").isalnum() and not name[:1].isdigit()
 
 
+# The window's command: /bin/sh (not tmux's default-shell, which may be fish or anything)
+# sources the 0600 file named by $1, deletes it and its private directory, then execs the rest
+# of its arguments. No text from the portal or the environment is ever parsed by a shell here.
+WINDOW_SCRIPT = '. "$1"; rm -f -- "$1"; rmdir -- "${1%/*}" 2>/dev/null; shift; exec "$@"'
+
+
+def tmux_window_name(name: str) -> str:
+    """``name`` as tmux shows it literally: control characters made harmless and ``#``
+    doubled (tmux expands ``#{...}`` and ``#(...)`` formats in window names)."""
+    return for_terminal(name).replace("#", "##")
+
+
+def tmux_word(word: str) -> str:
+    """``word`` as tmux passes it on unchanged: tmux ends a command at any argument that ends
+    with ``;`` (and turns a final ``\\;`` into ``;``), so a final ``;`` gets a backslash."""
+    return word[:-1] + "\\;" if word.endswith(";") else word
+
+
 def tmux_new_window(name: str, argv: Sequence[str], env: Mapping[str, str]) -> None:
     """``tmux new-window -n NAME`` running ``argv`` with ``env``, keeping secrets out of argv.
 
     A new tmux window gets the tmux *server's* environment, not ours, and ``-e K=V`` would put
     the credentials on a command line anyone can read in ``ps``. So the variables go into a
-    0600 file in a 0700 directory, which the window's shell sources and deletes before it
-    ``exec``s the shell. If tmux fails to start the window, we delete the file ourselves.
+    0600 file in a fresh private directory (``mkdtemp`` under ``XDG_RUNTIME_DIR`` or the temp
+    directory, never a predictable name), which the window's ``/bin/sh`` sources and deletes
+    before it ``exec``s ``argv``. The command reaches tmux as separate words after ``--``, so
+    tmux runs it directly, not through its default-shell. If tmux fails to start the window,
+    we delete the file ourselves.
     """
-    directory = paths.private_dir(Path(tempfile.gettempdir()) / f"ssotui-{os.getuid()}")
-    fd, script = tempfile.mkstemp(dir=directory, prefix="env-", suffix=".sh")
     try:
+        directory = paths.private_temp_dir("ssotui-")
+    except SsoError:
+        raise  # not a private place: one line saying why
+    except OSError as error:
+        raise SsoError(
+            f"cannot create a private directory for the tmux window: {error.strerror or error}."
+        ) from None
+    script = directory / "env.sh"
+    try:
+        fd = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
             handle.write(env_script(env, os.environ))
-        quoted = shlex.quote(script)
-        command = f". {quoted}; rm -f {quoted}; exec {shlex.join(argv)}"
+        command = ["/bin/sh", "-c", WINDOW_SCRIPT, "ssotui-window", str(script), *argv]
+        words = ["-n", tmux_window_name(name), "--", *command]
         result = subprocess.run(
-            ["tmux", "new-window", "-n", name, command],
+            ["tmux", "new-window", *(tmux_word(word) for word in words)],
             capture_output=True,
             text=True,
             check=False,
         )
     except OSError as error:
-        _unlink(script)
+        _remove(directory)
         raise SsoError(f"cannot run tmux: {error.strerror or error}.") from None
     except BaseException:
-        _unlink(script)
+        _remove(directory)
         raise
     if result.returncode != 0:
-        _unlink(script)
+        _remove(directory)
         detail = (result.stderr or "").strip().splitlines()
-        raise SsoError("tmux could not open a new window" + (f": {detail[-1]}" if detail else "."))
+        raise SsoError(
+            "tmux could not open a new window"
+            + (f": {for_terminal(detail[-1])}" if detail else ".")
+        )
+
+
+def _remove(directory: Path) -> None:
+    _unlink(str(directory / "env.sh"))
+    try:
+        os.rmdir(directory)
+    except OSError:
+        pass
 
 
 def _unlink(path: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 
 import pytest
 
@@ -13,10 +12,12 @@ from ssotui.core.errors import SsoError
 from ssotui.tui.services import env_script, has_display, tmux_new_window
 
 FAKE_TMUX = """#!/bin/sh
-# Record argv, then run the window's command the way tmux would (sh -c) and keep its output.
+# Record argv, then run the window's command the way tmux 3 runs a multi-word command (the
+# words after --, directly, no shell) and keep its output.
 python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@" > "$TMUX_TEST_DIR/argv.json"
-for last; do :; done
-sh -c "$last" > "$TMUX_TEST_DIR/window.txt" 2>&1
+while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done
+shift
+"$@" > "$TMUX_TEST_DIR/window.txt" 2>&1
 exit ${TMUX_TEST_STATUS:-0}
 """
 
@@ -32,6 +33,7 @@ def fake_tmux(tmp_path, monkeypatch):
     monkeypatch.setenv("TMUX_TEST_DIR", str(tmp_path))
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     return tmp_path
 
 
@@ -62,10 +64,8 @@ def test_tmux_window_gets_the_credentials_through_a_private_file_not_argv(fake_t
     assert window["AWS_SECRET_ACCESS_KEY"] == env["AWS_SECRET_ACCESS_KEY"]
     assert window["SSOTUI_ROLE_NAME"] == "AdministratorAccess"
     assert "AWS_PROFILE" not in window  # dropped by the role environment, unset in the window
-    # The file was deleted by the window's shell, and its directory is private.
-    directory = fake_tmux / "tmp" / f"ssotui-{os.getuid()}"
-    assert list(directory.iterdir()) == []
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    # The file and its private directory were deleted by the window's shell.
+    assert list((fake_tmux / "tmp").iterdir()) == []
 
 
 def test_a_failing_tmux_is_an_error_and_leaves_no_file(fake_tmux, monkeypatch):
@@ -73,7 +73,7 @@ def test_a_failing_tmux_is_an_error_and_leaves_no_file(fake_tmux, monkeypatch):
     monkeypatch.setattr("ssotui.tui.services.subprocess.run", _failing_run)
     with pytest.raises(SsoError, match="tmux could not open a new window: no server"):
         tmux_new_window("x/y", ["env"], role_env())
-    assert list((fake_tmux / "tmp" / f"ssotui-{os.getuid()}").iterdir()) == []
+    assert list((fake_tmux / "tmp").iterdir()) == []
 
 
 def _failing_run(argv, **kwargs):
@@ -104,10 +104,12 @@ def test_has_display(environ, platform, expected):
 
 def test_no_tmux_installed_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     with pytest.raises(SsoError, match="cannot run tmux"):
         tmux_new_window("x/y", ["env"], role_env())
-    assert list((tmp_path / f"ssotui-{os.getuid()}").iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_the_default_services_apply_the_settings(monkeypatch, sso_session):
