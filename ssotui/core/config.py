@@ -9,6 +9,7 @@ one line naming the file and the problem.
 from __future__ import annotations
 
 import configparser
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,9 @@ from ssotui.core import paths
 from ssotui.core.errors import ConfigError
 from ssotui.core.files import atomic_write_text
 from ssotui.core.models import DEFAULT_SCOPES, SsoSession
+from ssotui.core.untrusted import is_region
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 @dataclass
@@ -37,19 +38,27 @@ class AwsConfig:
         return list(self.sessions.values()) + self.legacy
 
 
-def validate_start_url(url: str, where: str = "") -> str:
+def validate_start_url(url: str, where: str = "", *, to_write: bool = False) -> str:
+    """``url`` without surrounding blanks if it is an ``https://`` URL. ``to_write``: it is
+    going into the AWS config, so it must also be printable ASCII without blanks (botocore reads
+    the file in the locale's encoding, and a line break would start a new line of the file)."""
     url = url.strip()
     parts = urlsplit(url)
     prefix = f"{where}: " if where else ""
     if parts.scheme != "https" or not parts.netloc:
         raise ConfigError(f"{prefix}the start URL must be an https:// URL, not {url!r}.")
+    if to_write and not (url.isascii() and url.isprintable() and " " not in url):
+        raise ConfigError(
+            f"{prefix}the start URL must be plain ASCII without spaces (the AWS CLI reads the "
+            f"config file as ASCII), not {url!r}."
+        )
     return url
 
 
 def validate_region(region: str, where: str = "") -> str:
     region = region.strip()
     prefix = f"{where}: " if where else ""
-    if not _REGION_RE.match(region):
+    if not is_region(region):
         raise ConfigError(f"{prefix}{region!r} is not an AWS region (expected e.g. us-east-1).")
     return region
 
@@ -179,19 +188,22 @@ def require_session(config: AwsConfig, **choice: str | None) -> SsoSession:
 def add_sso_session(name: str, start_url: str, region: str, path: Path | None = None) -> Path:
     """Append an ``[sso-session NAME]`` section, leaving every other byte of the file as it was.
 
-    The file is replaced atomically and keeps its mode (0600 for a new file).
+    The file is replaced atomically and keeps its mode (0600 for a new file); a symlinked
+    config is written through the link (the link stays, its target changes). What is written
+    is ASCII, as the AWS CLI reads the file in the locale's encoding.
     """
     path = path or paths.aws_config_file()
-    if not _SESSION_NAME_RE.match(name):
+    if not _SESSION_NAME_RE.fullmatch(name):
         raise ConfigError(f"{name!r} is not a valid sso-session name (letters, digits, - _ .).")
-    start_url = validate_start_url(start_url)
+    start_url = validate_start_url(start_url, to_write=True)
     region = validate_region(region)
     existing = load_config(path)
     if name in existing.sessions:
         raise ConfigError(f"{path}: [sso-session {name}] already exists.")
+    target = written_path(path)
     try:
-        old = path.read_text(encoding="utf-8")
-        mode = path.stat().st_mode & 0o777
+        old = target.read_text(encoding="utf-8")
+        mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         old, mode = "", 0o600
     block = (
@@ -203,5 +215,11 @@ def add_sso_session(name: str, start_url: str, region: str, path: Path | None = 
     sep = "" if not old else ("\n" if old.endswith("\n") else "\n\n")
     if old and not old.endswith("\n\n") and sep == "\n":
         sep = "\n"
-    atomic_write_text(path, old + sep + block, mode=mode)
+    atomic_write_text(target, old + sep + block, mode=mode)
     return path
+
+
+def written_path(path: Path) -> Path:
+    """The file to replace when writing ``path``: its target if it is a symlink (replacing the
+    link itself would leave the real file unchanged and the link gone), else ``path``."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path

@@ -5,7 +5,9 @@ The profiles use the modern keys (``sso_session``, ``sso_account_id``, ``sso_rol
 in a managed block between two marker comments; everything outside the block is left exactly
 as it was, byte for byte, and a profile the user defined outside the block is never shadowed.
 Writing is atomic (temp file, fsync, ``os.replace``), keeps the file's mode, and leaves a 0600
-backup of the previous content beside the file.
+backup of the previous content beside the file. Everything written is ASCII (botocore reads the
+config in the locale's encoding), and only account ids, role names and a region of the proper
+form are written: a row that is not is left out (``ProfilePlan.rejected``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ssotui.core.config import atomic_write_text
+from ssotui.core.config import atomic_write_text, written_path
 from ssotui.core.errors import ConfigError
 from ssotui.core.models import Assignment, SsoSession
+from ssotui.core.untrusted import is_account_id, is_region, is_role_name
 
 DEFAULT_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("account_name", "account_id", "role_name", "session")
@@ -32,8 +35,14 @@ _DEFAULT_HEADER = re.compile(r"^\s*\[\s*default\s*\]")
 def begin_marker(session_name: str) -> str:
     return (
         f"# BEGIN ssotui profiles for sso-session {session_name}"
-        " — generated, edits inside are overwritten"
+        " - generated, edits inside are overwritten"
     )
+
+
+def _old_begin_marker(session_name: str) -> str:
+    """The marker earlier versions wrote (with an em dash, which breaks botocore under an
+    ASCII locale): still recognised, so the block is rewritten in place."""
+    return begin_marker(session_name).replace(" - generated", " \u2014 generated")
 
 
 def end_marker(session_name: str) -> str:
@@ -114,6 +123,9 @@ class ProfilePlan:
     profiles: list[tuple[str, Assignment]] = field(default_factory=list)
     skipped: list[tuple[str, Assignment]] = field(default_factory=list)
     exists: bool = True
+    rejected: list[Assignment] = field(default_factory=list)
+    """Rows left out because their account id or role name is not of the AWS form (they would
+    not be safe to write into the config)."""
 
     @property
     def changed(self) -> bool:
@@ -140,7 +152,7 @@ class ProfilePlan:
         (0600) first. Returns the backup path (None when there was no file or no change)."""
         if not self.changed:
             return None
-        target = self.path.resolve() if self.path.is_symlink() else self.path
+        target = written_path(self.path)
         backup = None
         try:
             mode = target.stat().st_mode & 0o777
@@ -151,6 +163,10 @@ class ProfilePlan:
             atomic_write_text(backup, self.old_text, mode=0o600)
         atomic_write_text(target, self.new_text, mode=mode)
         return backup
+
+
+def _writable(a: Assignment) -> bool:
+    return is_account_id(a.account_id) and is_role_name(a.role_name)
 
 
 def _defined_profiles(lines: list[str]) -> set[str]:
@@ -165,8 +181,9 @@ def _defined_profiles(lines: list[str]) -> set[str]:
 
 
 def _find_block(lines: list[str], session_name: str, path: Path) -> tuple[int, int] | None:
-    begin, end = begin_marker(session_name), end_marker(session_name)
-    starts = [i for i, line in enumerate(lines) if line.rstrip() == begin]
+    begins = {begin_marker(session_name), _old_begin_marker(session_name)}
+    end = end_marker(session_name)
+    starts = [i for i, line in enumerate(lines) if line.rstrip() in begins]
     ends = [i for i, line in enumerate(lines) if line.rstrip() == end]
     if not starts and not ends:
         return None
@@ -192,6 +209,15 @@ def plan_profiles(
             "generated profiles need an [sso-session] section (this session is a legacy "
             "profile or --start-url): add one and use --sso-session NAME."
         )
+    if not is_region(region):
+        raise ConfigError(f"{region!r} is not an AWS region for the profiles (e.g. us-east-1).")
+    if not session.name.isascii() or not session.name.isprintable():
+        raise ConfigError(
+            f"{path}: the sso-session name {session.name!r} is not plain ASCII; the AWS CLI "
+            "reads the config file as ASCII, so ssotui writes no profiles for it."
+        )
+    rejected = [a for a in assignments if not _writable(a)]
+    assignments = [a for a in assignments if _writable(a)]
     try:
         old = path.read_text(encoding="utf-8")
         exists = True
@@ -242,4 +268,5 @@ def plan_profiles(
         profiles=kept,
         skipped=skipped,
         exists=exists,
+        rejected=rejected,
     )

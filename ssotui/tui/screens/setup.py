@@ -20,7 +20,7 @@ from ssotui.core.errors import ConfigError
 from ssotui.core.models import SsoSession
 from ssotui.tui.screens.base import sentence
 
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def suggest_name(start_url: str) -> str:
@@ -96,8 +96,13 @@ class SetupScreen(Screen[SsoSession]):
         name_input = self.query_one("#name", Input)
         name = name_input.value.strip() or name_input.placeholder
         ok = True
+        saving = self.query_one(Checkbox).value  # then it must be ASCII, as the AWS CLI reads it
+
+        def check_url(value: str) -> str:
+            return validate_start_url(value, to_write=saving)
+
         for field, check, value in (
-            ("start-url", validate_start_url, url),
+            ("start-url", check_url, url),
             ("region", validate_region, region),
         ):
             try:
@@ -106,7 +111,7 @@ class SetupScreen(Screen[SsoSession]):
             except ConfigError as error:
                 self._error(field, sentence(str(error)))
                 ok = False
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             self._error("name", "Use letters, digits, dots, dashes and underscores only.")
             ok = False
         else:
