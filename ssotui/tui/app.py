@@ -16,6 +16,7 @@ from ssotui.core import tokencache
 from ssotui.core.config import AwsConfig, load_config
 from ssotui.core.models import SsoSession
 from ssotui.core.settings import Settings
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.services import Services
 
 
@@ -95,6 +96,11 @@ class SsoTuiApp(App[None]):
 
     def on_unmount(self) -> None:
         tokencache.set_warning_handler(None)
+
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every toast goes through here (screens' and widgets' ``notify`` call it): its text
+        may quote portal names or answers, so it is made safe for the terminal."""
+        super().notify(for_terminal(message), title=for_terminal(title), **options)
 
     def core_warning(self, text: str) -> None:
         """A one-line warning from the core (a token file other users could read was

@@ -14,6 +14,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from ssotui.core.untrusted import for_terminal
+
 if TYPE_CHECKING:
     from ssotui.tui.screens.picker import PickerScreen
 
@@ -44,7 +46,7 @@ class PickerCommands(Provider):
         """(action, text, help) for each command that applies now."""
         screen: PickerScreen = self.screen  # type: ignore[assignment]
         row = screen.highlighted
-        what = f"{row.account_name} / {row.role_name}" if row is not None else ""
+        what = for_terminal(f"{row.account_name} / {row.role_name}") if row is not None else ""
         for action, (text, help_text) in COMMANDS.items():
             if screen.check_action(action, ()) is not True:
                 continue

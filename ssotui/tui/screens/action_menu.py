@@ -13,6 +13,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ssotui.core.models import Assignment
+from ssotui.core.untrusted import for_terminal
 
 # action name -> (label, key shown in the menu)
 ITEMS: dict[str, tuple[str, str]] = {
@@ -58,10 +59,12 @@ class ActionMenu(ModalScreen[str | None]):
         row = self.assignment
         with Vertical(id="menu-box"):
             yield Label(
-                Content.assemble((row.account_name, "bold"), " / ", row.role_name),
+                Content.assemble(
+                    (for_terminal(row.account_name), "bold"), " / ", for_terminal(row.role_name)
+                ),
                 id="menu-title",
             )
-            yield Label(Content.styled(row.account_id, "dim"), id="menu-subtitle")
+            yield Label(Content.styled(for_terminal(row.account_id), "dim"), id="menu-subtitle")
             yield OptionList(*(self._option(name) for name in self.names), id="menu-options")
 
     def _option(self, name: str) -> Option:

@@ -22,6 +22,7 @@ from ssotui.core.errors import (
     SsoError,
     Throttled,
 )
+from ssotui.core.untrusted import for_terminal
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,16 @@ def sentence(text: str) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """One sentence for any failure."""
+    """One sentence for any failure (messages may quote names or answers from the portal:
+    made safe for the terminal)."""
     if isinstance(error, RoleNotAssigned):
-        return sentence(str(error)) + " The list may be out of date: press r to refresh it."
+        text = sentence(for_terminal(error))
+        return text + " The list may be out of date: press r to refresh it."
     if isinstance(error, SsoError):
-        return sentence(str(error))
+        return sentence(for_terminal(error))
     if isinstance(error, OSError):
         reason = error.strerror or error.__class__.__name__
-        return f"Something failed on this computer: {reason}."
+        return for_terminal(f"Something failed on this computer: {reason}.")
     return f"Something unexpected went wrong ({error.__class__.__name__}); nothing was changed."
 
 

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ssotui.core.console import GLOBAL_SERVICES, SERVICES
+from ssotui.core.untrusted import for_terminal
 
 HOME = "home"
 """The destination id of the console home page."""
@@ -122,8 +123,8 @@ class ChoiceScreen(ModalScreen[str | None]):
         cursor_blink: bool = True,
     ) -> None:
         super().__init__()
-        self.title_text = title
-        self.subtitle = subtitle
+        self.title_text = for_terminal(title)
+        self.subtitle = for_terminal(subtitle)  # names the account and role
         self.choices = choices
         self.placeholder = placeholder
         self.cursor_blink = cursor_blink

@@ -24,6 +24,7 @@ from ssotui.core.errors import (
 )
 from ssotui.core.models import DeviceAuthorization
 from ssotui.core.settings import Settings
+from ssotui.core.untrusted import browser_url, for_terminal
 from ssotui.tui.messages import (
     ActionDone,
     ClipboardFallback,
@@ -42,6 +43,17 @@ if TYPE_CHECKING:
 
 NETWORK_FAILURES = 3  # consecutive failed polls tolerated before giving up
 WAITING = "Waiting for approval…"
+BAD_URL = (
+    "The portal sent an approval page address that is not an https:// URL: not shown or opened."
+)
+
+
+def approval_page(authorization: DeviceAuthorization) -> str | None:
+    """The page to open (with the code filled in when it can be): one a browser may be given
+    (:func:`ssotui.core.untrusted.browser_url`), or None. Both come from the network."""
+    return browser_url(authorization.verification_uri_complete) or browser_url(
+        authorization.verification_uri
+    )
 
 
 class LoginScreen(WorkerScreen):
@@ -137,10 +149,13 @@ class LoginScreen(WorkerScreen):
     # -- state -> view ----------------------------------------------------------------------
 
     def watch_authorization(self, authorization: DeviceAuthorization | None) -> None:
-        code = authorization.user_code if authorization else ""
+        code = for_terminal(authorization.user_code) if authorization else ""
         self.query_one(UserCode).code = code
+        url = ""
+        if authorization is not None:
+            url = browser_url(authorization.verification_uri) or approval_page(authorization)
         self.query_one("#login-url", Label).update(
-            authorization.verification_uri if authorization else ""
+            url or (BAD_URL if authorization is not None else "")
         )
         self._show_expiry()
 
@@ -158,14 +173,17 @@ class LoginScreen(WorkerScreen):
             label.update("")
             return
         left = (authorization.expires_at - self.now).total_seconds()
-        code = authorization.user_code
+        code = for_terminal(authorization.user_code)
         label.update(
             f"Code {code} · expires in {countdown(left)}" if left > 0 else f"Code {code} expired."
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_browser", "copy_code"):
-            return self.authorization is not None and not self.failed
+            authorization = self.authorization
+            if authorization is None or self.failed:
+                return False
+            return action == "copy_code" or approval_page(authorization) is not None
         if action == "retry":
             return self.failed
         if action == "back":
@@ -190,8 +208,9 @@ class LoginScreen(WorkerScreen):
     def _started(self, message: LoginStarted) -> None:
         self.authorization = message.authorization
         self.status = WAITING
-        if self.settings.open_browser_on_login and has_display(self.services.environ):
-            self.open_url(message.authorization.verification_uri_complete, quiet=True)
+        page = approval_page(message.authorization)
+        if page and self.settings.open_browser_on_login and has_display(self.services.environ):
+            self.open_url(page, quiet=True)
         self.poll(message.authorization)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login", name="poll")
@@ -251,12 +270,12 @@ class LoginScreen(WorkerScreen):
     # -- actions ----------------------------------------------------------------------------
 
     def action_open_browser(self) -> None:
-        if self.authorization is not None:
-            self.open_url(self.authorization.verification_uri_complete, quiet=False)
+        if self.authorization is not None and (page := approval_page(self.authorization)):
+            self.open_url(page, quiet=False)
 
     def action_copy_code(self) -> None:
         if self.authorization is not None:
-            self.copy_code(self.authorization.user_code)
+            self.copy_code(for_terminal(self.authorization.user_code))
 
     def action_retry(self) -> None:
         if self.failed:

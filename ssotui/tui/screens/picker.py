@@ -189,6 +189,7 @@ class PickerScreen(RoleActionScreen):
         self._fetched_at: datetime | None = None
         self._login_open = False
         self._pending: Callable[[], None] | None = None
+        self._told_skipped = False
         self.set_reactive(PickerScreen.refreshing_shell, settings.refreshing_shell)
 
     # -- layout -----------------------------------------------------------------------------
@@ -252,6 +253,7 @@ class PickerScreen(RoleActionScreen):
                 self._fetched_at = cached.fetched_at
                 self.progress = f"cached {age(cached.fetched_at, self.now)}"
                 self._show_rows()
+                self._tell_skipped(cached)
         self.filter.focus()  # typing filters at once; Esc goes to the list's one-letter keys
         token = self._read_token()
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
@@ -544,6 +546,7 @@ class PickerScreen(RoleActionScreen):
         self.offline = False
         self._read_token()
         self._show_rows()
+        self._tell_skipped(message.inventory)
         self.rows.empty_text = None
         total = self.state.row_count
         summary = f"{total} roles in {len(self.state.accounts)} accounts"
@@ -553,6 +556,21 @@ class PickerScreen(RoleActionScreen):
             self.progress = f"up to date · {summary}"
         else:
             self.progress = f"updated: +{change[0]} −{change[1]} · {summary}"
+
+    def _tell_skipped(self, inventory) -> None:
+        """Once per picker: the portal sent rows that could not be used (the inventory leaves
+        out accounts with an invalid id and roles with an invalid name, and lists them in
+        ``skipped``)."""
+        skipped = getattr(inventory, "skipped", ())
+        if skipped and not self._told_skipped:
+            self._told_skipped = True
+            self.notify(
+                f"Skipped {len(skipped)} row(s) the portal sent with an invalid account id or "
+                "role name.",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
 
     def _update_progress(self) -> None:
         state = self.state

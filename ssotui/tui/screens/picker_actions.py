@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from ssotui.core import paths
 from ssotui.core.errors import SsoError
 from ssotui.core.models import Assignment
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.messages import ActionDone, ClipboardFallback, CredentialsReady
 from ssotui.tui.screens.base import WorkerScreen, describe
 from ssotui.tui.screens.picker_state import is_placeholder
@@ -235,7 +236,8 @@ class RoleActionScreen(WorkerScreen):
         elif use == "tmux":
             env = self._environment(row, creds)
             argv = shell.shell_argv(base=self.services.environ)
-            self.services.tmux_new_window(f"{row.account_name}/{row.role_name}", argv, env)
+            name = for_terminal(f"{row.account_name}/{row.role_name}")
+            self.services.tmux_new_window(name, argv, env)
             self.post_message(ActionDone(f"Opened a tmux window for {_what(row)}.", row.key))
         elif not get_current_worker().is_cancelled:  # a second s must not start two shells
             self.post_message(CredentialsReady(row, creds, "shell"))
@@ -320,6 +322,7 @@ class RoleActionScreen(WorkerScreen):
                 session_label=self.session.label,
                 base=self.services.environ,
             )
+            env.update(shell.prompt_markers(row, self.session.label))  # safe for prompts
             lasting = "credentials refresh themselves while it runs"
         else:
             env = self._environment(row, creds)
@@ -329,10 +332,12 @@ class RoleActionScreen(WorkerScreen):
         try:
             with self.app.suspend():
                 if warning:
-                    print(f"ssotui: warning: {warning}", flush=True)
+                    print(for_terminal(f"ssotui: warning: {warning}"), flush=True)
                 print(
-                    f"ssotui: {argv[0]} as {row.role_name} in {row.account_name} "
-                    f"({row.account_id}); {lasting}. Type `exit` to return to the picker.",
+                    for_terminal(
+                        f"ssotui: {argv[0]} as {row.role_name} in {row.account_name} "
+                        f"({row.account_id}); {lasting}. Type `exit` to return to the picker."
+                    ),
                     flush=True,
                 )
                 status = self.services.run_process(argv, env)
@@ -351,4 +356,5 @@ class RoleActionScreen(WorkerScreen):
 
 
 def _what(row: Assignment) -> str:
-    return f"{row.account_name} / {row.role_name}"
+    """The row in a sentence (names made safe for the terminal)."""
+    return for_terminal(f"{row.account_name} / {row.role_name}")

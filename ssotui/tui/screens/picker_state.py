@@ -3,12 +3,21 @@
 Pure Python (no Textual), so the streaming rules are easy to test: an account listed without
 its roles yet is one placeholder row (role ``LOADING_ROLE``); a finished load replaces
 everything and reports what changed against what was shown before.
+
+Account names and e-mails come from the portal and are untrusted: they are made safe for the
+terminal (:func:`ssotui.core.untrusted.for_terminal`) once, as they arrive here, so every row,
+the search index, the details, the menus and the notifications see the same safe text, and
+nothing has to be cleaned per paint. Role names are identifiers (credentials are asked for by
+name), so they are not rewritten: the inventory keeps only valid ones.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ssotui.core.inventory import Inventory
 from ssotui.core.models import Account, Assignment
+from ssotui.core.untrusted import for_terminal
 
 LOADING_ROLE = "(loading roles…)"
 """The role of a placeholder row. Not a valid permission-set name, so it never collides."""
@@ -18,6 +27,16 @@ Key = tuple[str, str]
 
 def is_placeholder(row: Assignment | None) -> bool:
     return row is not None and row.role_name == LOADING_ROLE
+
+
+def shown_account(account: Account) -> Account:
+    """``account`` with its name and e-mail safe to draw (the same object when they are)."""
+    if account.account_name.isprintable() and account.email.isprintable():
+        return account  # the usual case, fast: escapes and bidi controls are not printable
+    name, email = for_terminal(account.account_name), for_terminal(account.email)
+    if name == account.account_name and email == account.email:
+        return account
+    return replace(account, account_name=name, email=email)
 
 
 class PickerState:
@@ -38,7 +57,7 @@ class PickerState:
     # -- whole inventories --------------------------------------------------------------
 
     def show(self, inventory: Inventory) -> None:
-        self.accounts = {a.account_id: a for a in inventory.accounts}
+        self.accounts = {a.account_id: shown_account(a) for a in inventory.accounts}
         self.roles = dict(inventory.roles)
 
     def begin(self) -> None:
@@ -71,12 +90,12 @@ class PickerState:
 
     def add_accounts(self, accounts: list[Account], total: int, last: bool = False) -> None:
         for account in accounts:
-            self.accounts[account.account_id] = account
+            self.accounts[account.account_id] = shown_account(account)
         self.accounts_listed = total
         self.all_listed = self.all_listed or last
 
     def add_roles(self, account: Account, roles: tuple[str, ...], done: int) -> None:
-        self.accounts[account.account_id] = account
+        self.accounts[account.account_id] = shown_account(account)
         self.roles[account.account_id] = tuple(roles)
         self.fresh.add(account.account_id)
         self.roles_listed = done

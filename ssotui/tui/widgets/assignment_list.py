@@ -14,7 +14,6 @@ the bar still scroll.
 from __future__ import annotations
 
 import gc
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ssotui.core.models import Assignment
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.search import SearchIndex, parse_query
 from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, finish_lines
@@ -49,7 +49,6 @@ NAME_CAP, ROLE_CAP, EMAIL_CAP = 40, 32, 40
 MIN_EMAIL = 8
 FAVORITE, RECENT = "★", "•"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NO_SPANS: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
 _NO_BAR, _TRACK, _THUMB = 0, 1, 2
 
@@ -571,7 +570,7 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         used = 0
         if text:
             if not text.isprintable():
-                text = _CONTROL.sub("\ufffd", text)
+                text = for_terminal(text)
             fitted, _ = _fit(text, max(width - SCROLLBAR_WIDTH - MARKER_WIDTH, 0))
             line.add(" " * MARKER_WIDTH, styles.plain)
             line.add(fitted, styles.empty)
@@ -768,11 +767,13 @@ class _Line:
         """One column: ``text`` cropped or padded to ``width`` cells, ``spans`` (sorted
         ``(start, end)`` character runs) in ``match_style``.
 
-        ``text`` is data, never markup: it goes into `Segment`s as is; control characters
-        are replaced so that they cannot reach the terminal.
+        ``text`` is data, never markup: it goes into `Segment`s as is. The picker's rows are
+        made safe for the terminal when they are built (picker_state); this is the guard for
+        any other text (a bidi control or escape is never printable, so clean text pays one
+        ``isprintable`` only).
         """
         if not text.isprintable():
-            text = _CONTROL.sub("\ufffd", text)
+            text = for_terminal(text)
         fitted, kept = _fit(text, width)
         start = 0
         for run_start, run_end in spans:

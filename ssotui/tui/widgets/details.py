@@ -8,7 +8,6 @@ took ~1.7 ms a change on the 2-core machines the picker benchmark runs on, this 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,10 +20,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ssotui.core.models import Assignment
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.widgets.drawn import draws_plainly, pad_style, padded_lines
 from ssotui.tui.widgets.format import countdown, local_time
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # How each piece of a line is drawn, on top of the pane's own colours.
 PLAIN, LABEL, BOLD, ITALIC = "plain", "label", "bold", "italic"
@@ -145,7 +143,8 @@ def _strip(
     segments = [Segment(" " * left, pad)] if left else []
     used = 0
     for text, kind in line:
-        text = _CONTROL.sub("\ufffd", text)
+        if not text.isprintable():
+            text = for_terminal(text)  # names are data from the portal
         size = cell_len(text)
         if used + size > width:
             text, size = set_cell_size(text, width - used), width - used

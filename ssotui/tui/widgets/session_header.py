@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.reactive import var
 from textual.widgets import Label
 
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.widgets.format import countdown
 
 
@@ -37,10 +38,10 @@ class SessionHeader(Horizontal):
         self._token_changed()
 
     def watch_session_label(self, label: str) -> None:
-        self.query_one("#session", Label).update(label)
+        self.query_one("#session", Label).update(for_terminal(label))
 
     def watch_start_url(self, url: str) -> None:
-        self.query_one("#start-url", Label).update(url)
+        self.query_one("#start-url", Label).update(for_terminal(url))
 
     def _token_changed(self) -> None:
         text = self.token_text()
