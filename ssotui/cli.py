@@ -444,7 +444,10 @@ def cmd_console(args) -> int:
         url = client.console_url(assignment, region=region, destination=destination)
     what = f"{assignment.account_name} ({assignment.account_id}) as {assignment.role_name}"
     if args.container:
-        url = console.container_url(url, f"{assignment.account_name}/{assignment.role_name}")
+        from ssotui.core.untrusted import for_terminal
+
+        name = for_terminal(f"{assignment.account_name}/{assignment.role_name}")  # as shown
+        url = console.container_url(url, name)
     if args.print:
         print(url)
     elif args.copy:

@@ -249,3 +249,13 @@ def test_a_login_code_with_escapes_never_reaches_the_terminal(hostile, monkeypat
         assert "ABCD-EFGH" in err.splitlines()
     else:  # or refused as a malformed answer
         assert len(err.splitlines()) == 1 and err.startswith("ssotui: "), err
+
+
+def test_a_container_link_is_named_as_the_account_is_shown(hostile):
+    from urllib.parse import parse_qs
+
+    proc = ssotui_bytes("console", account_id("clip"), ROLE, "--container", "--print")
+    assert proc.returncode == 0, proc.stderr
+    link = proc.stdout.decode("ascii").strip()
+    fields = parse_qs(link.removeprefix("ext+granted-containers:"))
+    assert fields["name"] == [f"clipboard-prod/{ROLE}"]
