@@ -90,6 +90,14 @@ def test_private_dir_refuses_a_directory_others_can_write_and_a_symlink(tmp_path
         paths.private_dir(link)
 
 
+def test_favorites_are_not_written_into_an_open_directory_and_the_picker_goes_on(tmp_path):
+    open_dir = loose(tmp_path / "data")
+    store = PickStore(open_dir / "picks.json")
+    saved = store.save(SESSION.cache_key, Picks(favorites=(("111122223333", "Admin"),)))
+    assert list(open_dir.iterdir()) == []
+    assert saved is False  # logged; no exception reaches the picker
+
+
 def test_private_dir_makes_an_only_readable_directory_of_ours_private(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "d").chmod(0o755)

@@ -10,6 +10,7 @@ The ``favorites`` of the settings file are merged in read-only as ``Picks.pinned
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,8 @@ Key = tuple[str, str]
 RECENT_CAP = 10
 FILE_NAME = "picks.json"
 VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,16 +140,24 @@ class PickStore:
             recents=_keys(entry.get("recents"))[:RECENT_CAP],
         )
 
-    def save(self, session_key: str, picks: Picks) -> None:
-        """Replace this session's entry; other sessions' entries are kept as they were."""
+    def save(self, session_key: str, picks: Picks) -> bool:
+        """Replace this session's entry; other sessions' entries are kept as they were.
+
+        Best effort, like reading: a directory that is not private (``paths.private_dir``
+        refuses it) or a disk error is logged and False returned; the picks stay in memory."""
         sessions = self._read()
         sessions[session_key] = {
             "favorites": [list(k) for k in picks.favorites],
             "recents": [list(k) for k in picks.recents],
         }
         document = {"version": VERSION, "sessions": sessions}
-        paths.private_dir(self.path.parent)
-        atomic_write_text(self.path, json.dumps(document, indent=2) + "\n", mode=0o600)
+        try:
+            paths.private_dir(self.path.parent)
+            atomic_write_text(self.path, json.dumps(document, indent=2) + "\n", mode=0o600)
+        except OSError as error:  # paths.UnsafeDirectory is one
+            log.warning("favorites and recent picks not saved: %s", error)
+            return False
+        return True
 
     def _read(self) -> dict:
         try:
