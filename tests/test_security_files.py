@@ -150,6 +150,35 @@ def sign_in_token():
     )
 
 
+def _own_group_is_private() -> bool:
+    import grp
+
+    user = pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(user.pw_gid)
+    return group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
+@pytest.mark.skipif(not _own_group_is_private(), reason="needs a user private group")
+def test_umask_002_directory_in_the_users_own_group_is_accepted_and_kept(tmp_path):
+    """Debian and Ubuntu: umask 002 and a group per user, so `aws sso login` leaves 0775."""
+    directory = tmp_path / "sso-cache"
+    directory.mkdir()
+    directory.chmod(0o775)
+    TokenCache(SESSION, directory).save_token(sign_in_token())
+    assert mode(directory) == 0o775
+
+
+@needs_root
+def test_a_directory_writable_by_a_shared_group_is_refused(tmp_path):
+    directory = tmp_path / "sso-cache"
+    directory.mkdir()
+    directory.chmod(0o775)
+    os.chown(directory, os.getuid(), NOBODY)  # group nogroup: not the user's own
+    with pytest.raises(SsoError, match=r"mode 0775.*chmod 755"):
+        TokenCache(SESSION, directory).save_token(sign_in_token())
+    assert list(directory.iterdir()) == []
+
+
 # -- umask --------------------------------------------------------------------------------------
 
 

@@ -127,7 +127,7 @@ def _check_dir(path: Path, *, strict: bool) -> None:
     if st.st_uid != os.getuid():
         raise UnsafeDirectory(f"{path} belongs to another user (uid {st.st_uid}); {keep_out}.")
     mode = stat.S_IMODE(st.st_mode)
-    if mode & 0o022:
+    if _writable_by_others(st):
         wanted = "700" if strict else "755"
         raise UnsafeDirectory(
             f"{path} can be changed by other users (mode {mode:04o}); {keep_out}: "
@@ -135,6 +135,29 @@ def _check_dir(path: Path, *, strict: bool) -> None:
         )
     if strict and mode & 0o077:
         os.chmod(path, 0o700)  # ours, only readable by others: nothing can have been put in it
+
+
+def _writable_by_others(st: os.stat_result) -> bool:
+    """World-writable, or group-writable for a group that is not the user's own private group
+    (Debian and Ubuntu give every user a group of their own and umask 002, so the AWS CLI's
+    directory is often 0775 there, and nobody else can write to it)."""
+    if st.st_mode & 0o002:
+        return True
+    return bool(st.st_mode & 0o020) and not _own_private_group(st.st_gid)
+
+
+def _own_private_group(gid: int) -> bool:
+    try:
+        import grp
+        import pwd
+
+        user = pwd.getpwuid(os.getuid())
+        group = grp.getgrgid(gid)
+    except (ImportError, KeyError):
+        return False
+    return (
+        gid == user.pw_gid and group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+    )
 
 
 def is_safe_parent(path: Path) -> bool:
@@ -146,7 +169,7 @@ def is_safe_parent(path: Path) -> bool:
         return False
     if not stat.S_ISDIR(st.st_mode) or st.st_uid not in (os.getuid(), 0):
         return False
-    return not st.st_mode & 0o022 or bool(st.st_mode & stat.S_ISVTX)
+    return not _writable_by_others(st) or bool(st.st_mode & stat.S_ISVTX)
 
 
 def private_temp_dir(prefix: str) -> Path:
