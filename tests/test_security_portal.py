@@ -409,6 +409,66 @@ def test_a_stalled_token_refresh_ends_at_the_deadline(emulator, sso_session, sho
     assert auth.cache.token_path.read_bytes() == before
 
 
+# -- through a proxy: botocore sends, within the same limits ----------------------------------
+
+
+@pytest.fixture
+def through_a_proxy(monkeypatch):
+    """As when ``HTTPS_PROXY`` applies: our transport steps aside and botocore sends (here
+    straight to the emulator: the proxy itself is botocore's business). Returns the URLs the
+    bounded sender handled."""
+    from ssotui.core import proxied
+
+    monkeypatch.setattr(portal_http, "for_client", lambda client, **_: None)
+    sent: list[str] = []
+    send = proxied.ProxiedSender.__call__
+
+    def counting(self, request, **kwargs):
+        sent.append(request.url)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(proxied.ProxiedSender, "__call__", counting)
+    return sent
+
+
+def test_through_a_proxy_the_listing_and_credentials_still_work(make_emulator, through_a_proxy):
+    emu = make_emulator(accounts=5, seed=4)
+    inventory = loader(emu).load()
+    assert inventory.complete
+    assert {r.key for r in inventory.assignments()} == {
+        (a.account_id, role) for a in emu.org.accounts for role in a.roles
+    }
+    token = emu.mint_token()["accessToken"]
+    account = emu.org.accounts[0]
+    creds = CredentialBroker(lambda force_refresh=False: token, REGION).get(
+        account.account_id, account.roles[0]
+    )
+    assert creds.access_key_id.startswith("ASIA")
+    assert len(through_a_proxy) == sum(emu.stats.calls.values())
+
+
+@pytest.mark.parametrize("how", ["stall", "trickle", "huge"])
+def test_through_a_proxy_every_call_is_bounded_and_not_retried(
+    make_emulator, short_limits, through_a_proxy, how
+):
+    """botocore's read timeout bounds each read only (before: 20 s a read, a trickle never
+    tripped it, and a 1 GiB body was read whole)."""
+    emu = make_emulator(accounts=2, seed=4)
+    token = emu.mint_token()["accessToken"]
+    setattr(emu, {"stall": "stall", "trickle": "trickle_s", "huge": "huge_body_bytes"}[how],
+            {"stall": True, "trickle": 0.2, "huge": 1 << 30}[how])  # fmt: skip
+    with pytest.raises(SsoError) as caught:
+        finishes(loader(emu).load)
+    assert "while listing accounts" in one_line(str(caught.value))
+    account = emu.org.accounts[0]
+    broker = CredentialBroker(lambda force_refresh=False: token, REGION)
+    with pytest.raises(SsoError) as caught:
+        finishes(lambda: broker.get(account.account_id, account.roles[0]))
+    assert "while getting credentials for" in one_line(str(caught.value))
+    assert emu.stats.calls["ListAccounts"] == 1 and emu.stats.calls["GetRoleCredentials"] == 1
+    assert len(through_a_proxy) == 2
+
+
 # -- the CLI, as a user runs it ---------------------------------------------------------------
 
 

@@ -6,8 +6,8 @@ anything network-related is loaded. Clients honour the SDK's own ``AWS_ENDPOINT_
 
 botocore builds each request and parses its answer, but :mod:`portal_http` sends it (botocore's
 ``before-send`` event), within that module's limits: 10 s to connect, 30 s for the whole
-request, 8 MiB for the answer. Through a proxy botocore sends it itself, with the same connect
-timeout and a 30 s timeout on each socket read.
+request, 8 MiB for the answer. Through a proxy botocore sends it itself, within the same
+limits (:mod:`proxied`).
 """
 
 from __future__ import annotations
@@ -100,6 +100,13 @@ def _make(service: str, region: str, max_attempts: int):
     transport = portal_http.for_client(made, ca_bundle=ca_bundle())
     if transport is not None:
         made.meta.events.register("before-send", transport.send_botocore)
+        return made
+    http_session = getattr(getattr(made, "_endpoint", None), "http_session", None)
+    if http_session is not None:  # a proxy applies: botocore sends, still within the limits
+        from ssotui.core.proxied import ProxiedSender
+
+        sender = ProxiedSender(http_session, made.meta.endpoint_url)
+        made.meta.events.register("before-send", sender)
     return made
 
 

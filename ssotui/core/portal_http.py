@@ -29,8 +29,8 @@ and ``"too-large"``), so a call ends in one clear error within ``DEADLINE`` seco
 The endpoint still comes from boto3 (``client.meta.endpoint_url``), so ``AWS_ENDPOINT_URL_SSO``,
 ``AWS_ENDPOINT_URL``, config-file endpoints and FIPS/dual-stack settings are honoured. When a
 proxy applies to the endpoint (``HTTPS_PROXY`` & co.), :func:`for_client` returns None and
-botocore sends everything itself, which supports proxies; its own connect and read timeouts
-(``clients``) then bound each socket read, but not the whole call or the size.
+botocore sends everything itself, which supports proxies, within the same limits
+(:mod:`proxied`).
 
 Answers of the hot GETs are shaped like botocore's parsed responses (``accountList``/
 ``roleList``/``nextToken`` and ``ResponseMetadata``), and failures raise
@@ -167,7 +167,7 @@ class PortalHttp:
             if exc.response["Error"]["Code"] == "network":
                 raise EndpointConnectionError(endpoint_url=request.url, error=exc) from exc
             raise
-        return AWSResponse(request.url, status, response.getheaders(), _Body(data))
+        return AWSResponse(request.url, status, response.getheaders(), Body(data))
 
     # -- wire -----------------------------------------------------------------------------
 
@@ -356,7 +356,7 @@ def _discard(conn: http.client.HTTPConnection, response) -> None:
     conn.close()
 
 
-class _Body:
+class Body:
     """A body already read, as botocore's ``AWSResponse.raw`` hands it out."""
 
     def __init__(self, data: bytes) -> None:
