@@ -9,6 +9,7 @@ a ``pid`` file).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -59,7 +60,8 @@ def run_demo(
     remove_stale_demos(root.parent, keep=root)
     emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile).start()
     saved = dict(os.environ)
-    previous = _exit_on_hangup()
+    app = None
+    previous = _exit_on_hangup(lambda: app)
     try:
         os.environ.update(demo_environment(emulator.base_url, root))
         print(
@@ -80,12 +82,23 @@ def run_demo(
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _exit_on_hangup() -> dict:
+def _exit_on_hangup(running_app) -> dict:
     """SIGHUP (terminal closed) and SIGTERM end the demo through its ``finally`` (which
-    removes the directory) instead of killing the process where it stands."""
+    removes the directory) instead of killing the process where it stands.
+
+    While the app's event loop runs, the signal asks the app to exit (an exception raised
+    inside the loop could be swallowed by whatever task it lands in); before and after that,
+    it raises SystemExit."""
 
     def leave(signum, frame) -> None:
-        raise SystemExit(128 + signum)
+        app = running_app()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if app is None or loop is None:
+            raise SystemExit(128 + signum)
+        loop.call_soon_threadsafe(app.exit, 128 + signum)
 
     previous = {}
     for signum in (signal.SIGHUP, signal.SIGTERM):

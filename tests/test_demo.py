@@ -60,8 +60,16 @@ def test_another_users_demo_directory_is_never_removed(tmp_path):
     assert other.exists()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
-def test_demo_removes_its_directory_when_its_terminal_closes(tmp_path, signum):
+@pytest.mark.parametrize(
+    ("signum", "ready"),
+    [
+        (signal.SIGHUP, "cache/inventory"),  # the app is up and has loaded the org
+        (signal.SIGTERM, "cache/inventory"),
+        (signal.SIGHUP, "pid"),  # still starting
+        (signal.SIGTERM, "sso-cache"),  # logging in
+    ],
+)
+def test_demo_removes_its_directory_when_its_terminal_closes(tmp_path, signum, ready):
     stale = _demo_dir(tmp_path, "stale", _dead_pid())
     env = dict(os.environ, TMPDIR=str(tmp_path), TERM="xterm-256color", COLUMNS="100", LINES="30")
     leader, follower = pty.openpty()
@@ -79,8 +87,8 @@ def test_demo_removes_its_directory_when_its_terminal_closes(tmp_path, signum):
         mine = []
         while time.monotonic() < deadline:
             mine = [p for p in tmp_path.glob(DEMO_PREFIX + "*") if p != stale]
-            if mine and (mine[0] / "cache").exists():
-                break  # the app is up and has written its inventory cache
+            if mine and (mine[0] / ready).exists() and not stale.exists():
+                break
             _drain(leader)
             time.sleep(0.1)
         assert mine, "the demo never started"
