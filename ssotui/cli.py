@@ -512,7 +512,6 @@ def _refreshing_shell(args) -> int:
         env = refreshing_environment(
             server, assignment, region=region, session_label=client.session.label
         )
-        env.update(shell.prompt_markers(assignment, client.session.label))  # safe for prompts
         _err(
             f"Starting {argv[0]} as {assignment.role_name} in {assignment.account_name} "
             f"({assignment.account_id}); credentials are renewed while it runs "
@@ -649,6 +648,11 @@ def cmd_profiles(args) -> int:
         _err(
             f"warning: skipped {name} ({a.account_id} {a.role_name}): a profile of that name "
             "is already defined outside the ssotui block."
+        )
+    if plan.rejected:
+        _err(
+            f"warning: left out {len(plan.rejected)} row(s) whose account id or role name "
+            "cannot be written into a config file safely."
         )
     count = len(plan.profiles)
     if not plan.changed:

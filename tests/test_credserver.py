@@ -176,3 +176,19 @@ def test_shell_refreshing_command_gives_the_child_the_endpoint(emulator, sso_ses
     assert key.startswith("ASIAEMU")
     assert ids == f"{account.account_id} eu-west-1"
     assert "renewed" in proc.stderr
+
+
+def test_refreshing_environment_markers_are_safe_for_a_prompt_and_the_region_is_checked():
+    from ssotui.core.errors import ConfigError
+
+    hostile = Assignment("123456789012", "x$(touch /tmp/pwned)`id`\n\x1b]0;t\x07", "", "Admin")
+    with CredentialServer(lambda: None) as server:
+        env = refreshing_environment(
+            server, hostile, region="eu-west-1", session_label="a;b", base={}
+        )
+        assert env["SSOTUI_ACCOUNT_NAME"] == "x__touch /tmp/pwned__id__"
+        assert env["SSOTUI_SESSION"] == "a_b"
+        with pytest.raises(ConfigError):
+            refreshing_environment(
+                server, hostile, region="127.0.0.1:8443/steal#", session_label="s", base={}
+            )

@@ -32,7 +32,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ssotui.core.errors import SsoError
 from ssotui.core.models import Assignment, RoleCredentials
-from ssotui.core.shell import CREDENTIAL_VARS, REGION_VARS, REMOVED_VARS
+from ssotui.core.shell import (
+    CREDENTIAL_VARS,
+    REGION_VARS,
+    REMOVED_VARS,
+    check_region,
+    prompt_markers,
+)
 from ssotui.core.timeutil import format_utc
 
 FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
@@ -320,19 +326,10 @@ def refreshing_environment(
     env = dict(os.environ if base is None else base)
     for name in (*REMOVED_VARS, *CREDENTIAL_VARS, *CONTAINER_VARS, "SSOTUI_EXPIRATION"):
         env.pop(name, None)
-    env.update(
-        {
-            FULL_URI_VAR: server.url,
-            TOKEN_VAR: server.token,
-            "SSOTUI_ACCOUNT_ID": assignment.account_id,
-            "SSOTUI_ACCOUNT_NAME": assignment.account_name,
-            "SSOTUI_ROLE_NAME": assignment.role_name,
-            "SSOTUI_SESSION": session_label,
-            "SSOTUI_REFRESHING": "1",
-        }
-    )
+    env.update({FULL_URI_VAR: server.url, TOKEN_VAR: server.token, "SSOTUI_REFRESHING": "1"})
+    env.update(prompt_markers(assignment, session_label))  # restricted: prompts expand them
     if region:
-        env["AWS_REGION"] = region
+        env["AWS_REGION"] = check_region(region)
         env["AWS_DEFAULT_REGION"] = region
     else:
         for name in REGION_VARS:

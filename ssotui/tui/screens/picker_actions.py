@@ -322,7 +322,6 @@ class RoleActionScreen(WorkerScreen):
                 session_label=self.session.label,
                 base=self.services.environ,
             )
-            env.update(shell.prompt_markers(row, self.session.label))  # safe for prompts
             lasting = "credentials refresh themselves while it runs"
         else:
             env = self._environment(row, creds)
