@@ -527,3 +527,25 @@ async def test_help_lists_the_binding_ids_for_the_keymap(emulator, sso_session, 
         assert '"picker.open_console" = "o"' in text
         assert '"picker.shell" = "ctrl+t"' in text
         assert '"filter.open_console" = "ctrl+o"' in text
+
+
+async def test_f_in_a_data_directory_others_can_write_says_once_that_picks_are_not_saved(
+    emulator, sso_session, fakes, tmp_path
+):
+    open_dir = tmp_path / "open-data"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    fakes.picks_path = open_dir / "picks.json"
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes)
+    messages: list = []
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        picker = await open_picker(pilot, app)
+        await pilot.press("escape", "f")
+        await pilot.press("f")
+        await pilot.pause()
+        told = [m for m in notifications(messages) if "cannot be saved" in m]
+        assert len(told) == 1
+        assert any(m.startswith("Pinned") for m in notifications(messages))
+        assert picker.highlighted is not None
+    assert list(open_dir.iterdir()) == []

@@ -184,7 +184,7 @@ class RoleActionScreen(WorkerScreen):
             )
             return
         self.picks = self.picks.toggle_favorite(row.key)
-        self.services.picks.save(self.session.cache_key, self.picks)
+        self._save_picks()
         pinned = self.picks.is_favorite(row.key)
         self._show_rows()
         self._update_detail()
@@ -284,12 +284,27 @@ class RoleActionScreen(WorkerScreen):
             severity="warning",
         )
 
+    def _save_picks(self) -> None:
+        """Save favorites and recents; if that fails (say, the data directory is not private),
+        say so once: they stay for this run only."""
+        if self.services.picks.save(self.session.cache_key, self.picks):
+            return
+        if not getattr(self, "_picks_unsaved_told", False):
+            self._picks_unsaved_told = True
+            self.notify(
+                "Favorites and recent picks cannot be saved (see the log with --debug); "
+                "they last until you quit.",
+                severity="warning",
+                markup=False,
+                timeout=6,
+            )
+
     def _record(self, key) -> None:
         """``key`` was used: it becomes the most recent pick. Credentials may have been
         fetched and the token refreshed on the way, so the header and details follow."""
         self._read_token()
         self.picks = self.picks.record(key)
-        self.services.picks.save(self.session.cache_key, self.picks)
+        self._save_picks()
         self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
         self._update_detail()
 
