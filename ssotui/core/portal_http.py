@@ -187,7 +187,7 @@ class PortalHttp:
         """(status, response, body): one request within ``DEADLINE`` and ``MAX_BODY``."""
         deadline = time.monotonic() + DEADLINE
         for attempt in (1, 2):
-            conn, fresh = self._take(deadline)
+            conn, fresh = self._take(deadline, reuse=attempt == 1)
             response = None
             try:
                 conn.sock.settimeout(_left(deadline))  # bounds the send
@@ -252,11 +252,12 @@ class PortalHttp:
 
     # -- connections ----------------------------------------------------------------------
 
-    def _take(self, deadline: float) -> tuple[http.client.HTTPConnection, bool]:
-        """An idle connection (False), else a new one (True)."""
-        with self._lock:
-            if self._idle:
-                return self._idle.pop(), False
+    def _take(self, deadline: float, reuse: bool) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection if ``reuse`` and there is one (False), else a new one (True)."""
+        if reuse:
+            with self._lock:
+                if self._idle:
+                    return self._idle.pop(), False
         timeout = min(CONNECT_TIMEOUT, deadline - time.monotonic())
         if timeout <= 0:
             raise self._timeout(DEADLINE)
