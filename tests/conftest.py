@@ -10,8 +10,12 @@ import tempfile
 from pathlib import Path
 
 # Idempotent: this module may be imported twice (as ``conftest`` and as ``tests.conftest``);
-# the second import must not move HOME away from the directory the fixtures clean.
-_HOME = Path(os.environ.get("SSOTUI_TEST_HOME") or tempfile.mkdtemp(prefix="ssotui-test-home-"))
+# the second import must not move HOME away from the directory the fixtures clean. Each
+# pytest-xdist worker has a HOME of its own (workers inherit the controller's environment).
+_HOME_VAR = "SSOTUI_TEST_HOME" + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
+_HOME = Path(os.environ.get(_HOME_VAR) or tempfile.mkdtemp(prefix="ssotui-test-home-"))
 os.environ["HOME"] = str(_HOME)
 os.environ["XDG_CACHE_HOME"] = str(_HOME / ".cache")
 os.environ["XDG_CONFIG_HOME"] = str(_HOME / ".config")
@@ -21,7 +25,7 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / ".aws" / "credentials")
 for _var in list(os.environ):
     if (
         _var.startswith(("AWS_ENDPOINT_URL", "SSOTUI_"))
-        and _var != "SSOTUI_TEST_HOME"
+        and not _var.startswith("SSOTUI_TEST_HOME")
         or _var
         in {
             "AWS_PROFILE",
@@ -42,7 +46,7 @@ for _var in list(os.environ):
     ):
         del os.environ[_var]
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-os.environ["SSOTUI_TEST_HOME"] = str(_HOME)
+os.environ[_HOME_VAR] = str(_HOME)
 
 import pytest  # noqa: E402
 
