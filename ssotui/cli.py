@@ -402,10 +402,10 @@ def cmd_list(args) -> int:
 def _warn_skipped(inventory) -> None:
     """One line when the portal sent rows that could not be used (the inventory leaves out
     accounts with an invalid id and roles with an invalid name, and lists them here)."""
-    skipped = getattr(inventory, "skipped", ())
+    skipped = inventory.skipped_count
     if skipped:
         _err(
-            f"warning: skipped {len(skipped)} row(s) the portal sent with an invalid account id "
+            f"warning: skipped {skipped} row(s) the portal sent with an invalid account id "
             "or role name"
         )
 

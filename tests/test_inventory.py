@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import Events
 
-from ssotui.core import clients
+from ssotui.core import clients, timeutil
 from ssotui.core.errors import NetworkError, SessionExpired, Throttled
 from ssotui.core.inventory import (
     AccountsListed,
@@ -630,3 +630,16 @@ def test_botocore_path_still_loads_everything(make_emulator):
     inventory = loader.load()
     assert inventory.complete and got_pairs(inventory) == expected_pairs(emu)
     assert loader._transport()[1] is None and sizes and max(sizes) == 100
+
+
+def test_skipped_count_is_exact_past_the_described_rows():
+    from ssotui.core.inventory import MAX_SKIPPED, _Skipped
+
+    skipped = _Skipped()
+    for index in range(MAX_SKIPPED + 10):
+        skipped.add(f"account id '{index}' is not 12 digits")
+    inventory = Inventory([], {}, timeutil.utcnow(), True, skipped.lines())
+    assert len(inventory.skipped) == MAX_SKIPPED
+    assert inventory.skipped_count == MAX_SKIPPED + 10
+    assert Inventory([], {}, timeutil.utcnow(), True, ("role name 'x' …",)).skipped_count == 1
+    assert Inventory([], {}, timeutil.utcnow(), True).skipped_count == 0

@@ -23,9 +23,8 @@ from helpers import assert_one_line_error, run_ssotui, sign_in
 from ssotui.core import inventory as inventory_module
 from ssotui.core import portal_http, untrusted
 from ssotui.core.auth import Authenticator
-from ssotui.core.clients import BadAnswer
 from ssotui.core.credentials import CredentialBroker
-from ssotui.core.errors import NetworkError, SsoError
+from ssotui.core.errors import BadAnswer, NetworkError, SsoError
 from ssotui.core.inventory import Inventory, InventoryCache, InventoryLoader
 from ssotui.core.models import Account, SsoSession
 from ssotui.core.service import SsoClient

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from ssotui.core.errors import (
+    BadAnswer,
     LoginDenied,
     LoginTimedOut,
     NetworkError,
@@ -37,10 +38,6 @@ THROTTLE_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling
 FAULT_CODES = {"InternalServerException", "ServiceUnavailableException", "500", "502", "503", "504"}
 # What a parser raises on JSON of the wrong shape (botocore's, and ours on its output).
 MALFORMED = (AttributeError, TypeError, ValueError, KeyError, IndexError)
-
-
-class BadAnswer(SsoError):
-    """The portal or sso-oidc answered with JSON of the wrong shape, or too much of it."""
 
 
 def bad_answer(operation: str, what: str = "", who: str = "the access portal") -> BadAnswer:

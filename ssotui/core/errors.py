@@ -56,3 +56,13 @@ class NetworkError(SsoError):
 
 class ConsoleError(SsoError):
     """The console federation endpoint refused to issue a sign-in token."""
+
+
+class BadAnswer(SsoError):
+    """The portal or sso-oidc answered with JSON of the wrong shape, or too much of it."""
+
+
+class UnsafeDirectory(SsoError, PermissionError):
+    """A directory ssotui would keep secrets in is not private to the user (a symlink, another
+    user's, or writable by others). It is also a ``PermissionError``, so code that treats a cache
+    it cannot write as best effort (the inventory) goes on without it."""

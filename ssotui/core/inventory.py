@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -86,6 +87,16 @@ class Inventory:
     complete: bool
     skipped: tuple[str, ...] = ()
 
+    @property
+    def skipped_count(self) -> int:
+        """How many rows were left out (``skipped``'s last line may count several)."""
+        if not self.skipped:
+            return 0
+        more = _MORE.fullmatch(self.skipped[-1])
+        if more is None:
+            return len(self.skipped)
+        return len(self.skipped) - 1 + int(more.group(1))
+
     def assignments(self) -> list[Assignment]:
         """One row per account × role, by account name (case-insensitive), then role name."""
         rows: list[Assignment] = []
@@ -102,6 +113,9 @@ class Inventory:
             if account.account_id == account_id:
                 return account
         return None
+
+
+_MORE = re.compile(r"([0-9]+) more rows?")
 
 
 def _fold(text: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from ssotui.core.errors import SsoError
+from ssotui.core.errors import UnsafeDirectory
 
 APP_NAME = "ssotui"
 
@@ -64,12 +64,6 @@ def lock_dir() -> Path:
     """Where ssotui keeps its lock files: ``<cache dir>/locks`` (never in ``~/.aws/sso/cache``,
     where other tools read every file as JSON)."""
     return cache_dir() / "locks"
-
-
-class UnsafeDirectory(SsoError, PermissionError):
-    """A directory ssotui would keep secrets in is not private to the user (a symlink, another
-    user's, or writable by others). It is also a ``PermissionError``, so code that treats a cache
-    it cannot write as best effort (the inventory) goes on without it."""
 
 
 def make_dirs(path: Path, mode: int = 0o700) -> None:

@@ -154,7 +154,7 @@ class PickStore:
         try:
             paths.private_dir(self.path.parent)
             atomic_write_text(self.path, json.dumps(document, indent=2) + "\n", mode=0o600)
-        except OSError as error:  # paths.UnsafeDirectory is one
+        except OSError as error:  # errors.UnsafeDirectory is one
             log.warning("favorites and recent picks not saved: %s", error)
             return False
         return True

@@ -7,7 +7,6 @@ Everything here is blocking: the TUI calls it from thread workers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from ssotui.core import console
@@ -16,9 +15,9 @@ from ssotui.core.credentials import CredentialBroker
 from ssotui.core.errors import NotFound
 from ssotui.core.inventory import Inventory, InventoryCache, InventoryEvent, InventoryLoader
 from ssotui.core.models import Assignment, RoleCredentials, SsoSession
+from ssotui.core.untrusted import is_account_id
 
 DEFAULT_RATE_LIMIT = 20.0
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class SsoClient:
@@ -111,14 +110,14 @@ def resolve_assignment(
     permission-set name) among ``rows``; ``NotFound`` says why not (``where`` names the
     session). A 12-digit id that is not among ``rows`` gives a bare assignment for that id
     (the inventory may be stale), which callers holding rows can tell by its key."""
-    if _ACCOUNT_ID.match(account):
+    if is_account_id(account):
         matches = [a for a in rows if a.account_id == account]
     else:
         matches = [a for a in rows if a.account_name == account]
         if not matches:
             matches = [a for a in rows if a.account_name.lower() == account.lower()]
     if not matches:
-        if _ACCOUNT_ID.match(account):
+        if is_account_id(account):
             return Assignment(account, account, "", role)
         raise NotFound(f"no account named {account!r} in {where}.")
     ids = {a.account_id for a in matches}

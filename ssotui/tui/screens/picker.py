@@ -561,11 +561,11 @@ class PickerScreen(RoleActionScreen):
         """Once per picker: the portal sent rows that could not be used (the inventory leaves
         out accounts with an invalid id and roles with an invalid name, and lists them in
         ``skipped``)."""
-        skipped = getattr(inventory, "skipped", ())
+        skipped = inventory.skipped_count
         if skipped and not self._told_skipped:
             self._told_skipped = True
             self.notify(
-                f"Skipped {len(skipped)} row(s) the portal sent with an invalid account id or "
+                f"Skipped {skipped} row(s) the portal sent with an invalid account id or "
                 "role name.",
                 severity="warning",
                 markup=False,
