@@ -228,7 +228,11 @@ def test_grant_types(emulator):
     assert "refreshToken" not in token  # it could never use one
     with pytest.raises(oidc.exceptions.UnauthorizedClientException):
         refresh(oidc, device_only, "aor-anything")
-    pkce_only = register(oidc, grantTypes=["authorization_code", "refresh_token"])
+    pkce_only = register(
+        oidc,
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://127.0.0.1/oauth/callback"],
+    )
     with pytest.raises(oidc.exceptions.UnauthorizedClientException):
         start(oidc, pkce_only)
 

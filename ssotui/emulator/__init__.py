@@ -10,6 +10,12 @@ The knobs (``latency_ms``, ``rate_limit``, ``fail_rate``, ``approve_after``, ``t
 ``session_ttl``, ``credentials_ttl``, ``deny_all``, ``refresh_tokens``) are plain attributes and
 may be changed while the server runs.
 
+Browser logins (PKCE, ``GET /authorize``; see ``authorize.py``): ``authorize_auto`` ("approve",
+"deny" or None for the approve/deny page; ``deny_all`` and ``approve_after`` apply too).
+``register_slow_down`` is how many of the next RegisterClient calls answer SlowDownException.
+Vanity start URLs: ``<base>/vanity`` redirects once to ``vanity_target`` (None: no redirect);
+``vanity_head = False`` answers HEAD with 405 (the client must fall back to GET).
+
 Hostile mode (see ``hostile.py``): ``hostile=True`` adds accounts whose names, e-mails, ids
 and role names carry terminal escapes, newlines, surrogates, NUL, quotes and ``$(…)``. The
 transport knobs, also live, apply to the API operations in ``abuse_ops`` (None: every one):
@@ -92,6 +98,11 @@ class Emulator:
             extra = [a for a in hostile_accounts() if a.account_id not in self.org.by_id]
             self.org = Org(self.org.name, self.org.accounts + extra)
         self.hostile = hostile
+        # Browser logins and start URLs (live knobs; see the module docstring).
+        self.authorize_auto: str | None = None
+        self.register_slow_down = 0
+        self.vanity_target: str | None = None
+        self.vanity_head = True
         # Transport abuse (live knobs; see the module docstring).
         self.abuse_ops: set[str] | None = None
         self.pages: str | None = None

@@ -24,6 +24,7 @@ OIDC_ERRORS = {
     "InvalidScopeException": (400, "invalid_scope"),
     "InvalidRequestException": (400, "invalid_request"),
     "InvalidClientMetadataException": (400, "invalid_client_metadata"),
+    "InvalidRedirectUriException": (400, "invalid_redirect_uri"),
     "InternalServerException": (500, "server_error"),
 }
 

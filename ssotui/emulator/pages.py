@@ -92,3 +92,41 @@ def login_page(
         body += f'<p class="note">Issuer: {escape(issuer)}</p>'
     body += '<p class="note">This is the emulator: it never redirects to the real console.</p>'
     return page("AWS Management Console (emulated)", body, org_name)
+
+
+def authorize_page(org_name: str, client_name: str, request_id: str, scopes: list[str]) -> bytes:
+    """The consent page of ``/authorize`` (PKCE): Allow or Deny."""
+    listed = ", ".join(scopes) or "(none)"
+    body = f"""
+<p>Allow <b>{escape(client_name)}</b> to access your data in <b>{escape(org_name)}</b>?</p>
+<p class="note">Scopes: {escape(listed)}</p>
+<form method="post" action="/authorize">
+<input type="hidden" name="request_id" value="{escape(request_id)}">
+<button class="approve" name="action" value="approve">Allow access</button>
+<button name="action" value="deny">Deny</button>
+</form>
+"""
+    return page("Authorize request", body, org_name)
+
+
+def authorize_wait_page(org_name: str, client_name: str, request_id: str, seconds: float) -> bytes:
+    """A consent page that approves itself after ``seconds`` (the approve_after knob)."""
+    target = f"/authorize?request_id={escape(request_id)}&amp;action=approve"
+    body = (
+        f'<meta http-equiv="refresh" content="{max(0, round(seconds))};url={target}">'
+        f"<p>Approving <b>{escape(client_name)}</b> by itself in {seconds:g} s "
+        "(the emulator's approve-after setting).</p>"
+    )
+    return page("Authorize request", body, org_name)
+
+
+def authorize_error_page(org_name: str, message: str) -> bytes:
+    body = (
+        f'<p class="note"><b>{escape(message)}</b></p><p>Nothing was sent to the application.</p>'
+    )
+    return page("Cannot authorize", body, org_name)
+
+
+def vanity_page(org_name: str) -> bytes:
+    body = "<p>This vanity address redirects nowhere (the emulator's vanity_target is unset).</p>"
+    return page("Vanity start URL", body, org_name)

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import pages
+from .authorize import AuthorizeError
 from .errors import ApiError, OidcError, PortalError
 
 OIDC, PORTAL = "oidc", "portal"
@@ -45,7 +46,12 @@ def _html(body: bytes, status: int = 200) -> Answer:
     return status, {"Content-Type": HTML}, body
 
 
+def _redirect(url: str) -> Answer:
+    return 302, {"Location": url, "Content-Type": HTML, "Cache-Control": "no-store"}, b""
+
+
 def _page_size(query: dict[str, str]) -> int:
+    """``max_result``: 1-100, else what AWS answers since about 2026-05 (reference §9)."""
     raw = query.get("max_result")
     if raw is None:
         return DEFAULT_PAGE_SIZE
@@ -56,8 +62,7 @@ def _page_size(query: dict[str, str]) -> int:
     if not 1 <= size <= 100:
         raise PortalError(
             "InvalidRequestException",
-            f"1 validation error detected: Value '{raw}' at 'maxResults' failed to satisfy "
-            "constraint: Member must have value between 1 and 100",
+            "ResultSize parameter must be within the valid limits of: 1-100",
         )
     return size
 
@@ -178,6 +183,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
     def do_PUT(self) -> None:
         self._serve("PUT")
 
@@ -210,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if method == "HEAD":
+            return
         if abused and emu.trickle_s:
             self._trickle(body, float(emu.trickle_s))
             return
@@ -274,6 +284,10 @@ class Handler(BaseHTTPRequestHandler):
             return status, {"Content-Type": content_type}, body
         if path == "/device":
             return self._device(method, query, raw)
+        if path == "/authorize":
+            return self._authorize(method, query, raw)
+        if path == "/vanity":
+            return self._vanity(method)
         if path == "/" and method == "GET":
             return _html(pages.index_page(emu.base_url, emu.org.name, len(emu.org.accounts)))
         body = {"message": f"No route for {method} {url.path}"}
@@ -303,6 +317,13 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             raise OidcError("InvalidRequestException", "The request body is not a JSON object")
         if op == "RegisterClient":
+            emu = self.server.emulator
+            with state.lock:
+                slow_down = emu.register_slow_down > 0
+                if slow_down:
+                    emu.register_slow_down -= 1
+            if slow_down:
+                raise OidcError("SlowDownException", "Client is registering too fast")
             return _json(state.register_client(body))
         if op == "StartDeviceAuthorization":
             return _json(state.start_device(body, self.server.emulator.base_url))
@@ -366,3 +387,47 @@ class Handler(BaseHTTPRequestHandler):
             page = pages.device_form_page(emu.org.name, "Unknown or expired code.", code)
             return _html(page, 404)
         return _html(pages.device_result_page(emu.org.name, device.user_code, action == "approve"))
+
+    def _authorize(self, method: str, query: dict[str, str], raw: bytes) -> Answer:
+        """``GET /authorize`` (PKCE): redirect at once, or the approve/deny page, whose form
+        (or self-approving refresh) comes back here with ``request_id`` and ``action``."""
+        emu = self.server.emulator
+        emu.stats.add("calls", "Authorize")
+        form = dict(query)
+        if method == "POST":
+            form.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        org = emu.org.name
+        request_id = form.get("request_id")
+        if request_id:
+            action = form.get("action", "")
+            if action not in ("approve", "deny"):
+                return _html(pages.authorize_error_page(org, "Choose Allow or Deny."), 400)
+            target = emu.state.authorizations.decide(request_id, action == "approve")
+            if target is None:
+                return _html(pages.authorize_error_page(org, "Unknown or expired request."), 404)
+            return _redirect(target)
+        if method != "GET":
+            return _html(pages.authorize_error_page(org, "Use GET."), 405)
+        try:
+            kind, found = emu.state.authorizations.begin(form)
+        except AuthorizeError as err:
+            return _html(pages.authorize_error_page(org, str(err)), 400)
+        if kind == "redirect":
+            return _redirect(found)
+        client = emu.state.clients.get(found.client_id)
+        name = client.name if client else "an application"
+        if kind == "wait":
+            after = float(emu.approve_after or 0)
+            return _html(pages.authorize_wait_page(org, name, found.request_id, after))
+        return _html(pages.authorize_page(org, name, found.request_id, found.scopes))
+
+    def _vanity(self, method: str) -> Answer:
+        """A company's own start URL: one redirect to ``vanity_target`` (when set); HEAD is
+        refused with 405 when ``vanity_head`` is off, as some servers do."""
+        emu = self.server.emulator
+        emu.stats.add("calls", "Vanity")
+        if method not in ("GET", "HEAD") or (method == "HEAD" and not emu.vanity_head):
+            return 405, {"Allow": "GET", "Content-Type": HTML}, b""
+        if not emu.vanity_target:
+            return _html(pages.vanity_page(emu.org.name))
+        return _redirect(emu.vanity_target)

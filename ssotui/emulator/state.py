@@ -12,11 +12,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .authorize import AUTH_CODE_GRANT, Authorizations, registered_redirect_ok
 from .errors import OidcError, unauthorized
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
-KNOWN_GRANTS = (DEVICE_GRANT, REFRESH_GRANT, "authorization_code")
+KNOWN_GRANTS = (DEVICE_GRANT, REFRESH_GRANT, AUTH_CODE_GRANT)
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels, no look-alikes
 
@@ -43,6 +44,7 @@ class Client:
     redirect_uris: list[str]
     issued_at: float
     expires_at: float
+    issuer_url: str | None = None
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Device:
     created: float
     expires_at: float
     interval: int
+    start_url: str = ""
     decision: str = "pending"  # pending | approved | denied | used
     last_poll: float | None = None
 
@@ -132,6 +135,7 @@ class State:
         self.access: dict[str, str] = {}  # access token -> session id
         self.refresh: dict[str, str] = {}  # live refresh token -> session id
         self.used_refresh: set[str] = set()
+        self.authorizations = Authorizations(self)  # /authorize and its codes
         self._fault_rng = random.Random(seed)
         self._fault_lock = threading.Lock()
 
@@ -153,6 +157,18 @@ class State:
         for grant in grant_types or ():
             if grant not in KNOWN_GRANTS:
                 raise OidcError("UnsupportedGrantTypeException", f"Unsupported grant: {grant}")
+        redirect_uris = body.get("redirectUris") or []
+        if not isinstance(redirect_uris, list) or not all(
+            map(registered_redirect_ok, redirect_uris)
+        ):
+            raise OidcError("InvalidRedirectUriException", "Invalid redirect URI")
+        if AUTH_CODE_GRANT in (grant_types or ()) and not redirect_uris:
+            raise OidcError(
+                "InvalidRedirectUriException", "redirectUris is required for authorization_code"
+            )
+        issuer = body.get("issuerUrl")
+        if issuer is not None and not isinstance(issuer, str):
+            raise OidcError("InvalidRequestException", "issuerUrl must be a string")
         now = time.time()
         client = Client(
             client_id=secrets.token_urlsafe(16),
@@ -160,9 +176,10 @@ class State:
             name=name,
             scopes=list(body.get("scopes") or []),
             grant_types=list(grant_types) if grant_types else None,
-            redirect_uris=list(body.get("redirectUris") or []),
+            redirect_uris=list(redirect_uris),
             issued_at=now,
             expires_at=now + self.registration_ttl,
+            issuer_url=issuer,
         )
         with self.lock:
             self.clients[client.client_id] = client
@@ -203,6 +220,7 @@ class State:
                 created=now,
                 expires_at=now + self.device_ttl,
                 interval=self.poll_interval,
+                start_url=str(body["startUrl"]),
             )
             self.devices[device.device_code] = device
             self.user_codes[raw] = device.device_code
@@ -251,6 +269,8 @@ class State:
             return self._device_grant(body)
         if grant == REFRESH_GRANT:
             return self._refresh_grant(body)
+        if grant == AUTH_CODE_GRANT:
+            return self.authorizations.grant(body)
         if not grant:
             raise OidcError("InvalidRequestException", "grantType is required")
         raise OidcError("UnsupportedGrantTypeException", f"Unsupported grant type: {grant}")
