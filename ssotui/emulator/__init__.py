@@ -7,8 +7,10 @@ protocol, so that real boto3 pointed at it (``AWS_ENDPOINT_URL_SSO`` and
         ...
 
 The knobs (``latency_ms``, ``rate_limit``, ``fail_rate``, ``approve_after``, ``token_ttl``,
-``session_ttl``, ``credentials_ttl``, ``deny_all``, ``refresh_tokens``) are plain attributes and
-may be changed while the server runs.
+``session_ttl``, ``credentials_ttl``, ``deny_all``, ``refresh_tokens``, ``retry_after``) are
+plain attributes and may be changed while the server runs. ``retry_after`` (seconds, None: not
+sent) puts a ``Retry-After`` header on every 429; it may be fractional, which HTTP does not
+allow but makes quick tests.
 
 Browser logins (PKCE, ``GET /authorize``; see ``authorize.py``): ``authorize_auto`` ("approve",
 "deny" or None for the approve/deny page; ``deny_all`` and ``approve_after`` apply too).
@@ -85,6 +87,7 @@ class Emulator:
         self.latency_ms = latency_ms
         self.rate_limit = rate_limit
         self.fail_rate = fail_rate
+        self.retry_after: float | None = None
         self.approve_after = approve_after
         self.token_ttl = token_ttl
         self.session_ttl = session_ttl

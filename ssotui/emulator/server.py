@@ -199,6 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as err:
             status, headers, body = err.wire()
             headers["Content-Type"] = JSON
+            if status == 429 and self.server.emulator.retry_after is not None:
+                headers["Retry-After"] = f"{float(self.server.emulator.retry_after):g}"
         except Exception:
             self.server.emulator.stats.error(traceback.format_exc())
             status, headers, body = PortalError("InternalServerException", "Emulator bug").wire()
