@@ -1,4 +1,5 @@
-"""Logging in to IAM Identity Center (device authorization) and keeping the token fresh.
+"""Logging in to IAM Identity Center (the browser's PKCE flow or the device code) and keeping
+the token fresh.
 
 The token lives in the cache shared with the AWS CLI v2 and botocore (:mod:`tokencache`), so a
 login here is a login for ``aws`` and boto3 too, and a token they refreshed is used here. The
@@ -8,6 +9,18 @@ advisory lock and never loses a refresh token.
 Every answer of sso-oidc is checked for type before use (tokens, codes and ids must be
 printable ASCII without spaces; lifetimes whole numbers): a wrong one is a ``BadAnswer``
 naming the operation. Each call is bounded like every portal call (:mod:`portal_http`).
+
+Two logins, as in the AWS CLI v2 (:mod:`loginflow` picks one):
+
+- PKCE: ``start_browser_login()`` registers (or reuses) an authorization-code client, binds
+  the loopback listener and returns the ``/authorize`` URL to open; ``wait_for_browser_login()``
+  waits for the browser (10 minutes at most), checks ``state`` and exchanges the code.
+- Device code: ``start_login()``, then ``wait_for_login()`` (or ``poll_login()`` per tick).
+
+Both write the same token file, and share the registration file with the AWS CLI under its
+rule: the device flow reuses any registration without the ``authorization_code`` grant, PKCE
+only one with it. A vanity start URL is resolved first (:mod:`vanity`); the configured URL
+stays the cache key.
 """
 
 from __future__ import annotations
@@ -19,8 +32,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ssotui.core import clients, timeutil
+from ssotui.core import clients, pkce, timeutil, vanity
 from ssotui.core.errors import (
+    ConfigError,
     LoginDenied,
     LoginRequired,
     LoginTimedOut,
@@ -52,6 +66,12 @@ SLOW_DOWN_STEP = 5.0
 LOGOUT_TIMEOUT = 3.0
 # Consecutive network failures tolerated while waiting for approval.
 POLL_NETWORK_FAILURES = 3
+# How long a browser (PKCE) login waits for the browser to come back.
+PKCE_TIMEOUT = 600.0
+PKCE_TICK = 0.1  # seconds between checks of ``cancelled`` while waiting
+# RegisterClient answered SlowDownException: tries in all, and the first pause (then doubled).
+REGISTER_ATTEMPTS = 3
+REGISTER_SLOW_DOWN_PAUSE = 2.0
 
 _REFUSED_REFRESH = {
     "InvalidGrantException",
@@ -126,6 +146,7 @@ class Authenticator:
         self._memo: tuple[tuple[int, int, int], Token] | None = None
         self._memo_lock = threading.Lock()
         self._refresh_failed_at: datetime | None = None
+        self._start_url: vanity.StartUrl | None = None
 
     def __repr__(self) -> str:
         return f"Authenticator({self.session.label!r})"
@@ -295,29 +316,74 @@ class Authenticator:
                 return None
             time.sleep(0.05)
 
-    # -- device-code login ---------------------------------------------------------------
+    # -- client registration (shared with the AWS CLI) -----------------------------------
 
-    def _registration_usable(self, registration: Registration, now: datetime) -> bool:
+    def start_url(self) -> vanity.StartUrl:
+        """The configured start URL and the issuer URL it leads to (one request, once, for a
+        vanity URL; none for an AWS portal URL). ConfigError when the portal's host names
+        another region than ``sso_region``."""
+        if self._start_url is None:
+            found = vanity.resolve(self.session.start_url)
+            if found.region is not None and found.region != self.session.region:
+                raise ConfigError(
+                    f"{self.session.label}: the start URL leads to the access portal in "
+                    f"{found.region}, but sso_region is {self.session.region}; "
+                    f"set sso_region = {found.region}."
+                )
+            self._start_url = found
+        return self._start_url
+
+    def _registration_usable(
+        self, registration: Registration, now: datetime, flow: str = "device"
+    ) -> bool:
+        """The AWS CLI's rule: not within 15 minutes of expiry, and for PKCE with the
+        ``authorization_code`` grant, for the device code without it."""
         if registration.expires_at - now < REGISTRATION_MARGIN:
             return False
-        grants = registration.grant_types
-        if grants is not None and (DEVICE_GRANT not in grants or AUTH_CODE_GRANT in grants):
-            return False
-        return True
+        auth_code = AUTH_CODE_GRANT in (registration.grant_types or ())
+        return auth_code if flow == "pkce" else not auth_code
 
-    def _register(self) -> Registration:
+    def _registration(self, flow: str, *, force: bool = False) -> tuple[Registration, bool]:
+        """(the registration for ``flow``, whether it was made just now)."""
+        registration = None if force else self.cache.load_registration()
+        if registration is not None and self._registration_usable(
+            registration, self._clock(), flow
+        ):
+            return registration, False
+        return self._register(flow), True
+
+    def _register(self, flow: str = "device") -> Registration:
+        if flow == "pkce":
+            grants = (AUTH_CODE_GRANT, REFRESH_GRANT)
+            extra = {
+                "redirectUris": [pkce.REGISTERED_REDIRECT_URI],
+                "issuerUrl": self.start_url().issuer,
+            }
+        else:
+            grants, extra = (DEVICE_GRANT, REFRESH_GRANT), {}
         oidc = clients.client("sso-oidc", self.session.region)
-        try:
-            with clients.translated("registering with IAM Identity Center"):
+        for attempt in range(1, REGISTER_ATTEMPTS + 1):
+            try:
                 reply = oidc.register_client(
                     clientName=f"{self.client_name}-{self.session.name or 'legacy'}",
                     clientType="public",
                     scopes=list(self.session.scopes),
-                    grantTypes=[DEVICE_GRANT, REFRESH_GRANT],
+                    grantTypes=list(grants),
+                    **extra,
                 )
-        except clients.MALFORMED as exc:
-            _malformed(exc, "RegisterClient")
-            raise
+                break
+            except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes raw
+                _malformed(exc, "RegisterClient")
+                if clients.error_code(exc) == "SlowDownException":
+                    if attempt < REGISTER_ATTEMPTS:
+                        time.sleep(REGISTER_SLOW_DOWN_PAUSE * 2 ** (attempt - 1))
+                        continue
+                    raise Throttled(
+                        "IAM Identity Center kept asking to slow down while registering this "
+                        "client; try again in a minute."
+                    ) from None
+                with clients.translated("registering with IAM Identity Center"):
+                    raise
         expires = _number(reply, "clientSecretExpiresAt", "RegisterClient", limit=_YEAR_9999)
         if expires is None:
             raise _bad("RegisterClient", "clientSecretExpiresAt is missing")
@@ -326,20 +392,19 @@ class Authenticator:
             client_secret=_text(reply, "clientSecret", "RegisterClient"),
             expires_at=timeutil.from_epoch_s(expires),
             scopes=tuple(self.session.scopes),
-            grant_types=(DEVICE_GRANT, REFRESH_GRANT),
+            grant_types=grants,
         )
         with self.cache.lock():
             self.cache.save_registration(registration)
-        log.debug("registered a new OIDC client for %s", self.session.label)
+        log.debug("registered a new OIDC client (%s) for %s", flow, self.session.label)
         return registration
+
+    # -- device-code login ---------------------------------------------------------------
 
     def start_login(self, *, force_register: bool = False) -> DeviceAuthorization:
         """Register (or reuse the cached registration) and start a device authorization."""
-        registration = None if force_register else self.cache.load_registration()
-        registered_now = False
-        if registration is None or not self._registration_usable(registration, self._clock()):
-            registration = self._register()
-            registered_now = True
+        start_url = self.start_url().issuer
+        registration, registered_now = self._registration("device", force=force_register)
         oidc = clients.client("sso-oidc", self.session.region)
         doing = "starting the login"
         for attempt in (1, 2):
@@ -347,13 +412,14 @@ class Authenticator:
                 reply = oidc.start_device_authorization(
                     clientId=registration.client_id,
                     clientSecret=registration.client_secret,
-                    startUrl=self.session.start_url,
+                    startUrl=start_url,
                 )
                 break
             except Exception as exc:  # noqa: BLE001
                 _malformed(exc, "StartDeviceAuthorization")
                 if (
-                    clients.error_code(exc) == "InvalidClientException"
+                    clients.error_code(exc)
+                    in ("InvalidClientException", "UnauthorizedClientException")
                     and attempt == 1
                     and not registered_now
                 ):
@@ -406,6 +472,10 @@ class Authenticator:
             with clients.translated("waiting for the login to be approved"):
                 raise
             raise  # pragma: no cover - translated() always raises
+        return self._save_login(reply, registration)
+
+    def _save_login(self, reply: object, registration: Registration) -> Token:
+        """Write the token of a successful login (either flow) in the AWS CLI's format."""
         access_token = _text(reply, "accessToken", "CreateToken")
         expires_in = _number(reply, "expiresIn", "CreateToken")
         now = self._clock()
@@ -478,6 +548,104 @@ class Authenticator:
             remaining = (authorization.expires_at - self._clock()).total_seconds()
             sleep(max(0.0, min(authorization.interval, remaining)))
 
+    # -- browser (PKCE) login ------------------------------------------------------------
+
+    def start_browser_login(
+        self, *, redirect_port: int = 0, timeout: float = PKCE_TIMEOUT
+    ) -> pkce.BrowserLogin:
+        """Start a PKCE login: register (or reuse) an authorization-code client, bind the
+        loopback listener on ``127.0.0.1:redirect_port`` (0: a free port) and build the
+        ``/authorize`` URL on the sso-oidc endpoint botocore resolves. Open ``.url`` in the
+        browser (and show it), then call :meth:`wait_for_browser_login`.
+
+        Raises SsoError in one line when the port is taken, ConfigError for a start URL that
+        does not lead to an AWS portal."""
+        self.start_url()  # a vanity URL that leads nowhere stops here, before registering
+        registration, _ = self._registration("pkce")
+        oidc = clients.client("sso-oidc", self.session.region)
+        base = pkce.oidc_base_url(oidc)
+        listener = pkce.CallbackListener(redirect_port)
+        verifier, state = pkce.new_verifier(), pkce.new_state()
+        url = pkce.authorize_url(
+            base,
+            client_id=registration.client_id,
+            redirect_uri=listener.redirect_uri,
+            state=state,
+            code_challenge=pkce.challenge(verifier),
+            scopes=self.session.scopes,
+        )
+        return pkce.BrowserLogin(
+            url=url,
+            redirect_uri=listener.redirect_uri,
+            expires_at=self._clock() + timedelta(seconds=timeout),
+            state=state,
+            verifier=verifier,
+            registration=registration,
+            listener=listener,
+        )
+
+    def wait_for_browser_login(
+        self, login: pkce.BrowserLogin, *, cancelled: Callable[[], bool] = lambda: False
+    ) -> Token | None:
+        """Wait for the browser to come back, then exchange the code and save the token.
+
+        None if ``cancelled()`` became true first. Raises LoginTimedOut after
+        ``login.expires_at``, LoginDenied when the user denied, SsoError for a ``state``
+        mismatch or another error from the browser. Closes the listener in every case."""
+        try:
+            while not login.listener.answered.is_set():
+                if cancelled():
+                    return None
+                left = (login.expires_at - self._clock()).total_seconds()
+                if left <= 0:
+                    raise LoginTimedOut(
+                        "no answer from the browser in time — run the login again "
+                        "(or log in with --use-device-code)."
+                    )
+                login.listener.answered.wait(min(PKCE_TICK, left))
+        finally:
+            login.close()
+        answer = login.listener.answer or {}
+        if answer.get("state") != login.state:
+            raise SsoError(
+                "the browser's answer does not belong to this login (state mismatch); "
+                "nothing was saved — run the login again."
+            )
+        if "error" in answer or not answer.get("code"):
+            code = pkce.error_code(answer) if "error" in answer else "no code"
+            if code == "access_denied":
+                raise LoginDenied("the login was denied in the browser.")
+            raise SsoError(f"the browser login failed ({code}) — run the login again.")
+        return self._exchange_code(login, answer["code"])
+
+    def _exchange_code(self, login: pkce.BrowserLogin, code: str) -> Token:
+        registration = login.registration
+        oidc = clients.client("sso-oidc", self.session.region)
+        try:
+            reply = oidc.create_token(
+                grantType=AUTH_CODE_GRANT,
+                clientId=registration.client_id,
+                clientSecret=registration.client_secret,
+                redirectUri=login.redirect_uri,
+                codeVerifier=login.verifier,
+                code=code,
+            )
+        except Exception as exc:  # noqa: BLE001
+            _malformed(exc, "CreateToken")
+            error = clients.error_code(exc)
+            if error == "ExpiredTokenException":
+                raise LoginTimedOut(
+                    "the browser's login code expired before it was used — run the login again."
+                ) from None
+            if error == "InvalidGrantException":
+                raise SsoError(
+                    "IAM Identity Center refused the browser's login code — run the login again."
+                ) from None
+            with clients.translated("finishing the login"):
+                raise
+            raise  # pragma: no cover - translated() always raises
+        return self._save_login(reply, registration)
+
     # -- logout --------------------------------------------------------------------------
 
     def logout(self) -> bool:
@@ -499,16 +667,38 @@ class Authenticator:
             self._memo = None
         return existed
 
-    def _server_logout(self, token: Token) -> None:
+    def end_session(self) -> bool:
+        """For ``login --force``: end the IAM Identity Center session at the portal (``POST
+        /logout`` with the bearer token, refreshed first if it has expired), so that the next
+        login starts a new session instead of joining the browser's current one, then delete
+        this session's token file (the registration stays). True when the portal confirmed;
+        False when there was no token or the portal could not be reached (the login may
+        then join the old session)."""
+        try:
+            token = self.token()
+        except SsoError:
+            token = self._previous_token()
+        confirmed = token is not None and self._server_logout(token)
+        with self.cache.lock():
+            self.cache.delete_token()
+        with self._memo_lock:
+            self._memo = None
+        return confirmed
+
+    def _server_logout(self, token: Token) -> bool:
+        """``sso.Logout`` within LOGOUT_TIMEOUT seconds; True if the portal answered 2xx."""
         region = token.region or self.session.region
+        done: list[bool] = []
 
         def call() -> None:
             try:
                 portal = clients.client("sso", region, max_attempts=1)
                 portal.logout(accessToken=token.access_token)
+                done.append(True)
             except Exception as exc:  # noqa: BLE001 - best effort
                 log.debug("sso Logout failed: %s", clients.error_code(exc) or type(exc).__name__)
 
         worker = threading.Thread(target=call, name="ssotui-logout", daemon=True)
         worker.start()
         worker.join(LOGOUT_TIMEOUT)
+        return bool(done)

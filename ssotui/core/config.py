@@ -32,6 +32,13 @@ class AwsConfig:
     sessions: dict[str, SsoSession] = field(default_factory=dict)
     legacy: list[SsoSession] = field(default_factory=list)
     exists: bool = True
+    # ``sso_redirect_port`` of an [sso-session] (the browser login's fixed callback port, for
+    # SSH -L forwarding; as in the AWS CLI), by session name.
+    redirect_ports: dict[str, int] = field(default_factory=dict)
+
+    def redirect_port(self, session: SsoSession) -> int | None:
+        """The configured callback port for ``session``, None when not set."""
+        return self.redirect_ports.get(session.name) if session.name is not None else None
 
     @property
     def all_sessions(self) -> list[SsoSession]:
@@ -61,6 +68,18 @@ def validate_region(region: str, where: str = "") -> str:
     if not is_region(region):
         raise ConfigError(f"{prefix}{region!r} is not an AWS region (expected e.g. us-east-1).")
     return region
+
+
+def validate_port(value: str | int, where: str = "") -> int:
+    """A TCP port from 1 to 65535 (``sso_redirect_port``, ``--redirect-port``)."""
+    prefix = f"{where}: " if where else ""
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{prefix}{str(value)!r} is not a port (expected 1-65535).")
+    return port
 
 
 def _split_scopes(value: str | None) -> tuple[str, ...] | None:
@@ -108,6 +127,10 @@ def load_config(path: Path | None = None) -> AwsConfig:
                 scopes=configured or DEFAULT_SCOPES,
                 configured_scopes=configured,
             )
+            if values.get("sso_redirect_port"):
+                config.redirect_ports[name] = validate_port(
+                    values["sso_redirect_port"], f"{where} sso_redirect_port"
+                )
         elif section == "default" or section.startswith("profile "):
             if "sso_start_url" in values and "sso_session" not in values:
                 where = f"{path} [{section}]"
