@@ -4,6 +4,7 @@ emulator fixture that points boto3 at a loopback IAM Identity Center."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -15,7 +16,12 @@ from pathlib import Path
 _HOME_VAR = "SSOTUI_TEST_HOME" + (
     f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 )
-_HOME = Path(os.environ.get(_HOME_VAR) or tempfile.mkdtemp(prefix="ssotui-test-home-"))
+if os.environ.get(_HOME_VAR):
+    _HOME = Path(os.environ[_HOME_VAR])
+else:
+    _HOME = Path(tempfile.mkdtemp(prefix="ssotui-test-home-"))
+    # It holds the emulator's (fake) tokens and configs: gone when this process ends.
+    atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["HOME"] = str(_HOME)
 os.environ["XDG_CACHE_HOME"] = str(_HOME / ".cache")
 os.environ["XDG_CONFIG_HOME"] = str(_HOME / ".config")

@@ -402,3 +402,31 @@ def test_botocore_reads_the_written_profiles_under_an_ascii_locale(emulator, sso
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "us-east-1"
+
+
+def test_a_directory_inside_another_users_or_an_open_directory_is_refused(tmp_path):
+    """The leaf being ours is not enough: whoever can write to a directory above it can swap
+    it for one of theirs (seen in a trial: ~/.cache/ssotui symlinked into another user's 0777
+    directory, and a forged inventory cache planted there)."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to give a directory to another user")
+    nobody = pwd.getpwnam("nobody").pw_uid
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, nobody, nobody)
+    theirs.chmod(0o1777)  # sticky does not stop its owner
+    with pytest.raises(SsoError, match="belongs to another user"):
+        paths.private_dir(theirs / "ssotui")
+    link = tmp_path / "cache-link"
+    link.symlink_to(theirs)
+    with pytest.raises(SsoError, match="belongs to another user"):
+        paths.private_dir(link / "inventory")
+    open_parent = tmp_path / "open"
+    open_parent.mkdir()
+    open_parent.chmod(0o777)
+    with pytest.raises(SsoError, match="other users can change"):
+        paths.private_dir(open_parent / "ssotui")
+    sticky_ours = tmp_path / "sticky"
+    sticky_ours.mkdir()
+    sticky_ours.chmod(0o1777)  # like /tmp: others cannot move what is ours
+    assert paths.private_dir(sticky_ours / "ssotui").is_dir()

@@ -127,8 +127,32 @@ def _check_dir(path: Path, *, strict: bool) -> None:
             f"{path} can be changed by other users (mode {mode:04o}); {keep_out}: "
             f"check what is in it, then run `chmod {wanted} {path}`."
         )
+    _check_ancestors(path, keep_out)
     if strict and mode & 0o077:
         os.chmod(path, 0o700)  # ours, only readable by others: nothing can have been put in it
+
+
+def _check_ancestors(path: Path, keep_out: str) -> None:
+    """Every directory above ``path`` (after resolving symlinks) must be ours or root's and
+    not writable by others, unless it is sticky (like ``/tmp``): otherwise another user could
+    rename ``path`` away and put a directory of theirs in its place."""
+    real = Path(os.path.realpath(path))
+    for parent in real.parents:
+        try:
+            st = os.stat(parent)
+        except OSError:
+            continue
+        sticky = bool(st.st_mode & stat.S_ISVTX)  # others can't move what is ours in it
+        if st.st_uid not in (os.getuid(), 0):  # its owner can, sticky or not
+            raise UnsafeDirectory(
+                f"{path} is inside {parent}, which belongs to another user (uid {st.st_uid}); "
+                f"{keep_out}."
+            )
+        if _writable_by_others(st) and not sticky:
+            raise UnsafeDirectory(
+                f"{path} is inside {parent}, which other users can change "
+                f"(mode {stat.S_IMODE(st.st_mode):04o}); {keep_out}."
+            )
 
 
 def _writable_by_others(st: os.stat_result) -> bool:

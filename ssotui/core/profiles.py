@@ -22,7 +22,7 @@ from pathlib import Path
 from ssotui.core.config import atomic_write_text, written_path
 from ssotui.core.errors import ConfigError
 from ssotui.core.models import Assignment, SsoSession
-from ssotui.core.untrusted import is_account_id, is_region, is_role_name
+from ssotui.core.untrusted import for_terminal, is_account_id, is_region, is_role_name
 
 DEFAULT_TEMPLATE = "{account_name}.{role_name}"
 TEMPLATE_FIELDS = ("account_name", "account_id", "role_name", "session")
@@ -69,8 +69,9 @@ def check_template(template: str) -> str:
 
 
 def sanitize(name: str) -> str:
-    """Keep ``[A-Za-z0-9._-]``; runs of anything else become one ``-``."""
-    return _UNSAFE.sub("-", name).strip("-")
+    """Keep ``[A-Za-z0-9._-]``; runs of anything else become one ``-``. Terminal escape
+    sequences in portal names are dropped whole first (as ``list`` shows the name)."""
+    return _UNSAFE.sub("-", for_terminal(name)).strip("-")
 
 
 def profile_names(
