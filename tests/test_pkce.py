@@ -192,7 +192,7 @@ def test_nobody_comes_back_gives_up_after_ten_minutes(sso_session, emulator):
     with pytest.raises(LoginTimedOut) as info:
         auth.wait_for_browser_login(login)
     assert str(info.value) == (
-        "no answer from the browser in time — run the login again "
+        "no answer from the browser within 10 minutes — run the login again "
         "(or log in with --use-device-code)."
     )
     assert "\n" not in str(info.value)
@@ -224,6 +224,7 @@ def test_a_fixed_port_that_is_taken_is_one_clear_line(auth, emulator):
         port = busy.getsockname()[1]
         with pytest.raises(SsoError) as info:
             auth.start_browser_login(redirect_port=port)
+    assert sum(emulator.stats.calls.values()) == 0  # refused before any request
     assert str(info.value) == (
         f"port {port} on 127.0.0.1 is already in use, so the browser could not come back to "
         "ssotui: choose another redirect port, or log in with --use-device-code."

@@ -31,8 +31,9 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from ssotui.core import clients, pkce, timeutil, vanity
+from ssotui.core import clients, timeutil, vanity
 from ssotui.core.errors import (
     ConfigError,
     LoginDenied,
@@ -45,6 +46,9 @@ from ssotui.core.errors import (
 )
 from ssotui.core.models import DeviceAuthorization, Registration, SsoSession, Token
 from ssotui.core.tokencache import TokenCache
+
+if TYPE_CHECKING:  # imported when a browser login starts (http.server is not cheap)
+    from ssotui.core import pkce
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +358,8 @@ class Authenticator:
 
     def _register(self, flow: str = "device") -> Registration:
         if flow == "pkce":
+            from ssotui.core import pkce
+
             grants = (AUTH_CODE_GRANT, REFRESH_GRANT)
             extra = {
                 "redirectUris": [pkce.REGISTERED_REDIRECT_URI],
@@ -560,11 +566,16 @@ class Authenticator:
 
         Raises SsoError in one line when the port is taken, ConfigError for a start URL that
         does not lead to an AWS portal."""
-        self.start_url()  # a vanity URL that leads nowhere stops here, before registering
-        registration, _ = self._registration("pkce")
-        oidc = clients.client("sso-oidc", self.session.region)
-        base = pkce.oidc_base_url(oidc)
-        listener = pkce.CallbackListener(redirect_port)
+        from ssotui.core import pkce
+
+        listener = pkce.CallbackListener(redirect_port)  # a busy port fails before any call
+        try:
+            self.start_url()  # a vanity URL that leads nowhere stops here, before registering
+            registration, _ = self._registration("pkce")
+            base = pkce.oidc_base_url(clients.client("sso-oidc", self.session.region))
+        except BaseException:
+            listener.close()
+            raise
         verifier, state = pkce.new_verifier(), pkce.new_state()
         url = pkce.authorize_url(
             base,
@@ -578,6 +589,7 @@ class Authenticator:
             url=url,
             redirect_uri=listener.redirect_uri,
             expires_at=self._clock() + timedelta(seconds=timeout),
+            timeout=timeout,
             state=state,
             verifier=verifier,
             registration=registration,
@@ -592,14 +604,18 @@ class Authenticator:
         None if ``cancelled()`` became true first. Raises LoginTimedOut after
         ``login.expires_at``, LoginDenied when the user denied, SsoError for a ``state``
         mismatch or another error from the browser. Closes the listener in every case."""
+        from ssotui.core import pkce
+
         try:
             while not login.listener.answered.is_set():
                 if cancelled():
                     return None
                 left = (login.expires_at - self._clock()).total_seconds()
                 if left <= 0:
+                    span = login.timeout
+                    within = f"{span / 60:g} minutes" if span >= 60 else f"{span:g} s"
                     raise LoginTimedOut(
-                        "no answer from the browser in time — run the login again "
+                        f"no answer from the browser within {within} — run the login again "
                         "(or log in with --use-device-code)."
                     )
                 login.listener.answered.wait(min(PKCE_TICK, left))

@@ -125,6 +125,7 @@ class BrowserLogin:
     url: str
     redirect_uri: str
     expires_at: datetime
+    timeout: float  # seconds, for messages
     state: str = field(repr=False)
     verifier: str = field(repr=False)
     registration: Registration = field(repr=False)
