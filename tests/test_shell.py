@@ -138,12 +138,20 @@ def test_child_does_not_inherit_ignored_sigint(tmp_path):
 
 
 def test_run_missing_or_unrunnable_program(tmp_path):
-    with pytest.raises(SsoError, match=r"^cannot run /nonexistent/shell: not found\.$"):
+    """As a shell says it: 127 for a program not found, 126 for one that cannot run."""
+    with pytest.raises(SsoError, match=r"^cannot run /nonexistent/shell: not found\.$") as info:
         shell.run(["/nonexistent/shell"], {})
+    assert info.value.exit_code == 127
+    with pytest.raises(SsoError, match=r"^cannot run no-such-program-ssotui: not found\.$"):
+        shell.run(["no-such-program-ssotui"], {"PATH": str(tmp_path)})
     plain = tmp_path / "not-executable"
     plain.write_text("echo hi\n")
-    with pytest.raises(SsoError, match="cannot run .*not-executable: permission denied"):
+    with pytest.raises(SsoError, match="cannot run .*not-executable: permission denied") as info:
         shell.run([str(plain)], {})
+    assert info.value.exit_code == 126
+    with pytest.raises(SsoError, match="permission denied") as info:
+        shell.run([str(tmp_path)], {})  # a directory
+    assert info.value.exit_code == 126
 
 
 # -- export scripts ---------------------------------------------------------------------------

@@ -160,11 +160,25 @@ def _ignore(signum, frame) -> None:
     pass
 
 
+# Exit statuses as a POSIX shell gives them when a command cannot run.
+EXIT_NOT_FOUND = 127
+EXIT_CANNOT_RUN = 126
+
+
+def _cannot_run(program: str, why: str, status: int) -> SsoError:
+    error = SsoError(f"cannot run {program}: {why}.")
+    error.exit_code = status
+    return error
+
+
 def run(argv: list[str], env: dict[str, str]) -> int:
     """Run ``argv`` with ``env`` on our terminal and wait; return its exit code (128 + N when
-    killed by signal N). While it runs (main thread only) SIGINT and SIGQUIT do nothing in
-    this process, as with ``system()``, so that Ctrl-C reaches the child and not us. (A no-op
-    handler rather than SIG_IGN: ignored signals would stay ignored in the child.)"""
+    killed by signal N). A program that is not found raises SsoError with ``exit_code`` 127,
+    one that cannot be run (not executable, a directory, not a program) 126, as a shell does.
+
+    While it runs (main thread only) SIGINT and SIGQUIT do nothing in this process, as with
+    ``system()``, so that Ctrl-C reaches the child and not us. (A no-op handler rather than
+    SIG_IGN: ignored signals would stay ignored in the child.)"""
     if not argv:
         raise SsoError("cannot run an empty command.")
     on_main = threading.current_thread() is threading.main_thread()
@@ -177,11 +191,11 @@ def run(argv: list[str], env: dict[str, str]) -> int:
         try:
             child = subprocess.Popen(argv, env=env, restore_signals=True)
         except FileNotFoundError:
-            raise SsoError(f"cannot run {argv[0]}: not found.") from None
+            raise _cannot_run(argv[0], "not found", EXIT_NOT_FOUND) from None
         except PermissionError:
-            raise SsoError(f"cannot run {argv[0]}: permission denied.") from None
+            raise _cannot_run(argv[0], "permission denied", EXIT_CANNOT_RUN) from None
         except OSError as exc:
-            raise SsoError(f"cannot run {argv[0]}: {exc.strerror or exc}.") from None
+            raise _cannot_run(argv[0], str(exc.strerror or exc), EXIT_CANNOT_RUN) from None
         code = child.wait()
     finally:
         for sig, handler in saved.items():
