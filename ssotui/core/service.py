@@ -7,7 +7,8 @@ Everything here is blocking: the TUI calls it from thread workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import difflib
+from collections.abc import Callable, Iterable, Sequence
 
 from ssotui.core import console
 from ssotui.core.auth import Authenticator
@@ -106,25 +107,49 @@ class SsoClient:
 def resolve_assignment(
     rows: Sequence[Assignment], account: str, role: str, where: str = "this session"
 ) -> Assignment:
-    """ACCOUNT (12-digit id, exact name, else case-insensitive name) and ROLE (exact
-    permission-set name) among ``rows``; ``NotFound`` says why not (``where`` names the
-    session). A 12-digit id that is not among ``rows`` gives a bare assignment for that id
-    (the inventory may be stale), which callers holding rows can tell by its key."""
+    """ACCOUNT (12-digit id, exact name, else name in another case) and ROLE (exact
+    permission-set name, else the one name that matches ignoring case) among ``rows``.
+
+    ``NotFound`` says why not (``where`` names the session) and names the closest matches. A
+    12-digit id that is not among ``rows`` gives a bare assignment for that id (the inventory
+    may be stale), which callers holding rows can tell by its key."""
     if is_account_id(account):
         matches = [a for a in rows if a.account_id == account]
+        if not matches:
+            return Assignment(account, account, "", role)
     else:
         matches = [a for a in rows if a.account_name == account]
         if not matches:
-            matches = [a for a in rows if a.account_name.lower() == account.lower()]
-    if not matches:
-        if is_account_id(account):
-            return Assignment(account, account, "", role)
-        raise NotFound(f"no account named {account!r} in {where}.")
+            matches = [a for a in rows if a.account_name.casefold() == account.casefold()]
+        if not matches:
+            names = {a.account_name for a in rows}
+            hint = _did_you_mean(account, names) or "."
+            raise NotFound(f"no account named {account!r} in {where}{hint}")
     ids = {a.account_id for a in matches}
     if len(ids) > 1:
         raise NotFound(f"{len(ids)} accounts are named {account!r}: use the 12-digit id.")
     for row in matches:
         if row.role_name == role:
             return row
-    roles = ", ".join(sorted(a.role_name for a in matches)) or "none"
-    raise NotFound(f"no role {role!r} in account {account!r} (you have: {roles}).")
+    folded = [row for row in matches if row.role_name.casefold() == role.casefold()]
+    if len({row.role_name for row in folded}) == 1:
+        return folded[0]
+    roles = sorted({a.role_name for a in matches})
+    hint = _did_you_mean(role, roles) or "."
+    listed = ", ".join(roles) or "none"
+    raise NotFound(f"no role {role!r} in account {account!r} (you have: {listed}){hint}")
+
+
+def _did_you_mean(word: str, choices: Iterable[str], limit: int = 3) -> str:
+    """``"; did you mean 'a' or 'b'?"`` with the closest of ``choices`` to ``word`` (ignoring
+    case), or ``""`` when none is close."""
+    by_folded: dict[str, list[str]] = {}
+    for choice in sorted(set(choices)):
+        by_folded.setdefault(choice.casefold(), []).append(choice)
+    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=limit)
+    names = [name for folded in close for name in by_folded[folded]][:limit]
+    if not names:
+        return ""
+    quoted = [repr(name) for name in names]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"; did you mean {listed}?"
