@@ -263,3 +263,10 @@ def test_a_container_link_is_not_made_for_a_url_that_is_not_https():
     for url in ("file:///etc/passwd", "--renderer-cmd-prefix=x", "http://evil.example/"):
         with pytest.raises(SsoError):
             console.container_url(url, "prod/Admin")
+
+
+def test_the_eu_sovereign_cloud_region_is_a_region():
+    from ssotui.core.untrusted import is_region
+
+    assert is_region("eusc-de-east-1")
+    assert not is_region("eusc-de-east-1.evil") and not is_region("toolong-x-1")

@@ -40,7 +40,7 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ROLE_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")  # eusc-de-east-1 too
 _MARKER_UNSAFE = re.compile(r"[^A-Za-z0-9._\-@+=,:/ ]")
 
 
