@@ -134,9 +134,9 @@ def main() -> int:
             for name in ("SSO", "SSO_OIDC", "SIGNIN"):
                 os.environ[f"AWS_ENDPOINT_URL_{name}"] = emulator.base_url
 
+            from ssotui.app_factory import make_app
             from ssotui.core.config import add_sso_session, load_config
             from ssotui.core.settings import Settings
-            from ssotui.tui.app import SsoTuiApp
             from ssotui.tui.services import Services
 
             add_sso_session("demo", START_URL, "us-east-1")
@@ -151,12 +151,7 @@ def main() -> int:
                 environ={"SHELL": "/bin/sh"},
                 cursor_blink=False,
             )
-            app = SsoTuiApp(
-                session=config.sessions["demo"],
-                aws_config=config,
-                settings=Settings(),
-                services=services,
-            )
+            app = make_app(config.sessions["demo"], config, Settings(), services=services)
             app.run(
                 headless=True,
                 size=SIZE,

@@ -50,7 +50,7 @@ def demo_environment(base_url: str, root: Path) -> dict[str, str]:
 def run_demo(
     accounts: int = 120, approve_after: float | None = None, hostile: bool = False
 ) -> int:
-    from ssotui.cli import make_app
+    from ssotui.app_factory import make_app
     from ssotui.core.config import load_config
     from ssotui.core.settings import load_settings
     from ssotui.emulator import Emulator

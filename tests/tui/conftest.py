@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from helpers import sign_in  # noqa: F401  (the TUI tests import it from here)
 
+from ssotui.app_factory import make_app as build_app
 from ssotui.core import clients, timeutil
 from ssotui.core.config import AwsConfig, load_config
 from ssotui.core.inventory import Inventory, InventoryCache
 from ssotui.core.models import Account, SsoSession
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import Settings
-from ssotui.tui.app import SsoTuiApp
 from ssotui.tui.services import Services
 
 FIXED_NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -78,12 +78,13 @@ def make_app(
     settings: Settings | None = None,
     aws_config: AwsConfig | None = None,
     **kwargs,
-) -> SsoTuiApp:
+):
+    """The app as the CLI builds it (``ssotui.app_factory.make_app``), with ``fakes``."""
     settings = settings or Settings()
-    return SsoTuiApp(
-        session=session,
-        aws_config=aws_config if aws_config is not None else load_config(),
-        settings=settings,
+    return build_app(
+        session,
+        aws_config if aws_config is not None else load_config(),
+        settings,
         services=fakes.services(settings),
         **kwargs,
     )

@@ -44,7 +44,7 @@ T0 = time.perf_counter()
 import asyncio, json, sys
 from ssotui.core.config import load_config
 from ssotui.core.settings import load_settings
-from ssotui.tui.app import SsoTuiApp
+from ssotui.app_factory import make_app
 from ssotui.tui.widgets.assignment_list import AssignmentList
 import textual.app
 
@@ -68,7 +68,7 @@ textual.app.App._display = spy_display
 
 async def main():
     config = load_config()
-    app = SsoTuiApp(session=config.sessions["bench"], aws_config=config, settings=load_settings())
+    app = make_app(config.sessions["bench"], config, load_settings())
     async with app.run_test(size=(120, 40)) as pilot:
         while "painted" not in seen:
             await pilot.pause(0.01)

@@ -1,0 +1,236 @@
+"""The session commands: login, logout, list, profiles, completion, demo and the picker.
+
+Nothing here imports textual or boto3 at module level: ``ssotui list`` must not pay for the
+TUI, and the picker must paint from its cache before boto3 is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+from ssotui.cli.output import err, local_time
+from ssotui.core.errors import SsoError
+
+
+def session_choice(args) -> dict:
+    """The session flags as ``resolve_session`` takes them."""
+    return {
+        "sso_session": getattr(args, "sso_session", None),
+        "start_url": getattr(args, "start_url", None),
+        "region": getattr(args, "sso_region", None),
+    }
+
+
+def session(args):
+    from ssotui.core.config import load_config, require_session
+
+    return require_session(load_config(), **session_choice(args))
+
+
+def client(args):
+    """The SsoClient for the chosen session, and the settings."""
+    from ssotui.core.service import SsoClient
+    from ssotui.core.settings import load_settings
+
+    settings = load_settings()
+    return SsoClient(session(args), rate_limit=settings.rate_limit), settings
+
+
+def cmd_login(args) -> int:
+    from ssotui.core.errors import LoginRequired
+
+    sso, _settings = client(args)
+    label = sso.session.label
+    if not args.force:
+        try:
+            token = sso.auth.token()
+        except (LoginRequired, SsoError):
+            pass
+        else:
+            err(f"Already logged in to {label} (token valid until {local_time(token.expires_at)}).")
+            return 0
+    device_login(sso, browser=not args.no_browser)
+    return 0
+
+
+def device_login(sso, *, browser: bool) -> None:
+    """The device-code login with its instructions on stderr (stdout stays clean)."""
+    from ssotui.core import console
+    from ssotui.core.untrusted import browser_url, for_terminal
+
+    auth = sso.auth
+    label = sso.session.label
+    authorization = auth.start_login()
+    # The page and the code come from the network: the page is shown and opened only if it
+    # is a web address a browser may be given, the code only as printable text.
+    url = browser_url(authorization.verification_uri_complete) or browser_url(
+        authorization.verification_uri
+    )
+    if url is None:
+        raise SsoError(
+            "the portal sent an approval page address that is not an https:// URL; "
+            "not showing or opening it."
+        )
+    err(f"Log in to {label} ({sso.session.start_url}).")
+    err(f"Open {url}")
+    err("and check that it shows this code:")
+    print(for_terminal(authorization.user_code), file=sys.stderr, flush=True)
+    if browser and console.has_display():
+        try:
+            console.open_in_browser(url)
+        except SsoError as exc:
+            err(str(exc))
+    left = authorization.expires_at - datetime.now(authorization.expires_at.tzinfo)
+    minutes = max(1, round(left.total_seconds() / 60))
+    err(f"Waiting for approval (the code expires in {minutes} min; Ctrl-C to cancel)…")
+    token = auth.wait_for_login(authorization)
+    if token is None:
+        raise SsoError("login cancelled.")
+    err(f"Logged in to {label}; the token is valid until {local_time(token.expires_at)}.")
+
+
+def cmd_logout(args) -> int:
+    """Delete this session's token, its cached role credentials and its cached account list
+    (the user's list of accounts is not left behind on a shared machine)."""
+    from ssotui.core.credcache import CredentialCache
+
+    sso, _settings = client(args)
+    had = sso.auth.logout()
+    CredentialCache(sso.session).clear()
+    sso.cache.clear(sso.session)
+    label = sso.session.label
+    err(f"Logged out of {label}." if had else f"Not logged in to {label}.")
+    return 0
+
+
+def cmd_list(args) -> int:
+    sso, _settings = client(args)
+    inventory = None if args.refresh else sso.cached_inventory()
+    if inventory is None or not inventory.complete:
+        inventory = sso.load_inventory(on_event=_progress_printer())
+    warn_skipped(inventory)
+    rows = inventory.assignments()
+    if args.json:
+        data = [
+            {
+                "accountId": r.account_id,
+                "accountName": r.account_name,
+                "emailAddress": r.email,
+                "roleName": r.role_name,
+            }
+            for r in rows
+        ]
+        # JSON escapes every control character, and ensure_ascii a lone surrogate too.
+        print(json.dumps(data, indent=2, ensure_ascii=True))
+        return 0
+    from ssotui.core.untrusted import for_terminal
+
+    table = [tuple(map(for_terminal, (r.account_id, r.account_name, r.role_name))) for r in rows]
+    width = max((len(name) for _id, name, _role in table), default=12)
+    for account_id, name, role in table:
+        print(f"{account_id}  {name:<{width}}  {role}")
+    return 0
+
+
+def warn_skipped(inventory) -> None:
+    """One line when the portal sent rows that could not be used (the inventory leaves out
+    accounts with an invalid id and roles with an invalid name, and lists them here)."""
+    skipped = inventory.skipped_count
+    if skipped:
+        err(
+            f"warning: skipped {skipped} row(s) the portal sent with an invalid account id "
+            "or role name"
+        )
+
+
+def _progress_printer():
+    """Progress on stderr while the inventory loads, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def on_event(event) -> None:
+        done = getattr(event, "done", None)
+        total = getattr(event, "total", None)
+        if done is not None and total:
+            print(f"\rloading roles: {done}/{total} accounts", end="", file=sys.stderr, flush=True)
+            if done == total:
+                print(file=sys.stderr)
+
+    return on_event
+
+
+def cmd_profiles(args) -> int:
+    from ssotui.core import paths
+    from ssotui.core.profiles import DEFAULT_TEMPLATE, plan_profiles
+    from ssotui.core.untrusted import for_terminal
+
+    sso, settings = client(args)
+    chosen = sso.session
+    if chosen.name is None:
+        raise SsoError(
+            "generated profiles need an [sso-session] section (this session is a legacy "
+            "profile or --start-url): add one and use --sso-session NAME."
+        )
+    inventory = sso.inventory(refresh=bool(getattr(args, "refresh", False)))
+    warn_skipped(inventory)
+    plan = plan_profiles(
+        chosen,
+        inventory.assignments(),
+        region=args.profile_region or settings.default_region or chosen.region,
+        template=args.template or DEFAULT_TEMPLATE,
+        path=paths.aws_config_file(),
+    )
+    for name, a in plan.skipped:
+        err(
+            f"warning: skipped {name} ({a.account_id} {a.role_name}): a profile of that name "
+            "is already defined outside the ssotui block."
+        )
+    if plan.rejected:
+        err(
+            f"warning: left out {len(plan.rejected)} row(s) whose account id or role name "
+            "cannot be written into a config file safely."
+        )
+    count = len(plan.profiles)
+    what = f"{count} profiles for sso-session {chosen.name}"
+    if not plan.changed:
+        err(f"{plan.path}: no changes ({what}).")
+        return 0
+    if not args.write:
+        # The diff quotes names the portal sent: each line is made safe for the terminal.
+        sys.stdout.write("\n".join(for_terminal(line) for line in plan.diff().split("\n")))
+        err(
+            f"Dry run: {what}. "
+            "Run `ssotui profiles --write` (with the same flags) to apply this change."
+        )
+        return 0
+    backup = plan.write()
+    saved = f"; the previous file is in {backup}" if backup else ""
+    err(f"Wrote {what} to {plan.path}{saved}.")
+    return 0
+
+
+def cmd_completion(args) -> int:
+    from ssotui.cli.completion import completion_script
+
+    sys.stdout.write(completion_script(args.shell_name))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ssotui.demo import run_demo
+
+    return run_demo(accounts=args.accounts, approve_after=args.approve_after, hostile=args.hostile)
+
+
+def cmd_picker(args) -> int:
+    from ssotui.app_factory import make_app
+    from ssotui.core.config import load_config, resolve_session
+    from ssotui.core.settings import load_settings
+
+    config = load_config()
+    chosen = resolve_session(config, **session_choice(args))
+    app = make_app(chosen, config, load_settings(), refresh=args.refresh)
+    result = app.run()
+    return int(app.return_code or 0) if result is None else int(result or 0)
