@@ -82,6 +82,7 @@ def _status(code: object) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    output.never_fail_on_encoding()
     if argv[:1] == [COMPLETE]:
         from ssotui.cli.completion import complete_main
 
@@ -93,7 +94,6 @@ def _run(argv: list[str]) -> int:
         # Everything after `--` is the command, options included (`-- ls -la`).
         split = argv.index("--")
         argv, command_argv = argv[:split], argv[split + 1 :]
-    output.never_fail_on_encoding()
     from ssotui.cli.parser import build_parser
 
     try:
