@@ -398,7 +398,11 @@ def test_commands_without_a_session_offer_no_session_flags(command, cli):
 
 def test_version_is_the_packages(cli):
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert __version__ == pyproject["project"]["version"]
+    assert "version" in pyproject["project"]["dynamic"]  # read from ssotui/__init__.py
+    assert pyproject["tool"]["hatch"]["version"]["path"] == "ssotui/__init__.py"
+    from importlib.metadata import version
+
+    assert version("ssotui") == __version__
     assert cli("--version").out == f"ssotui {__version__}\n"
     proc = ssotui("--version")  # the real entry, as pipx and uv install it
     assert proc.stdout == f"ssotui {__version__}\n"

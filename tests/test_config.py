@@ -94,11 +94,11 @@ def test_choice_rules():
         "https://other.awsapps.com/start",
         "ap-south-1",
     )
-    # a start URL known from a legacy profile needs no --region
+    # a start URL known from a legacy profile needs no --sso-region
     assert (
         resolve_session(config, start_url="https://legacy.awsapps.com/start").region == "us-west-2"
     )
-    with pytest.raises(ConfigError, match="--start-url needs --region"):
+    with pytest.raises(ConfigError, match="--start-url needs --sso-region"):
         resolve_session(config, start_url="https://unknown.awsapps.com/start")
 
 

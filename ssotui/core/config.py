@@ -159,23 +159,23 @@ def resolve_session(
 ) -> SsoSession | None:
     """Pick the session the user asked for.
 
-    ``--start-url`` (with ``--region``, or a legacy profile that names that URL) wins; then
+    ``--start-url`` (with ``--sso-region``, or a legacy profile that names that URL) wins; then
     ``--sso-session``; then the only configured sso-session (or the only legacy start URL).
     Returns None when several are configured and none was chosen (the UI offers a chooser).
     """
     if start_url:
         url = validate_start_url(start_url, "--start-url")
         if region:
-            return SsoSession(name=None, start_url=url, region=validate_region(region, "--region"))
+            return SsoSession(name=None, start_url=url, region=validate_region(region, "--sso-region"))
         for legacy in config.legacy:
             if legacy.start_url == url:
                 return legacy
         for session in config.sessions.values():
             if session.start_url == url:
                 return SsoSession(name=None, start_url=url, region=session.region)
-        raise ConfigError("--start-url needs --region (the IAM Identity Center region).")
+        raise ConfigError("--start-url needs --sso-region (the IAM Identity Center region).")
     if region and not sso_session:
-        raise ConfigError("--region needs --start-url.")
+        raise ConfigError("--sso-region needs --start-url.")
     if sso_session:
         session = config.sessions.get(sso_session)
         if session is None:
@@ -204,7 +204,7 @@ def require_session(config: AwsConfig, **choice: str | None) -> SsoSession:
         )
     raise ConfigError(
         f"no [sso-session] in {config.path}: add one, run `ssotui` to create it, "
-        "or pass --start-url URL --region R."
+        "or pass --start-url URL --sso-region R."
     )
 
 
