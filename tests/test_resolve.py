@@ -60,3 +60,9 @@ def test_an_unknown_role_names_the_closest_and_lists_them_all():
     assert (
         str(info.value) == "no role 'Billing' in account 'log-archive' (you have: ReadOnlyAccess)."
     )
+
+
+def test_an_account_is_found_by_the_name_list_shows_for_it():
+    shown_as = Assignment("999000000000", "clip\x1b]52;c;ZWNobw==\x07board-prod", "", "ReadOnly")
+    other = Assignment("999000000001", "clipboard-dev", "", "ReadOnly")
+    assert resolve_assignment([shown_as, other], "clipboard-prod", "ReadOnly") is shown_as

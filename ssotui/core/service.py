@@ -16,7 +16,7 @@ from ssotui.core.credentials import CredentialBroker
 from ssotui.core.errors import NotFound
 from ssotui.core.inventory import Inventory, InventoryCache, InventoryEvent, InventoryLoader
 from ssotui.core.models import Assignment, RoleCredentials, SsoSession
-from ssotui.core.untrusted import is_account_id
+from ssotui.core.untrusted import for_terminal, is_account_id
 
 DEFAULT_RATE_LIMIT = 20.0
 
@@ -107,7 +107,8 @@ class SsoClient:
 def resolve_assignment(
     rows: Sequence[Assignment], account: str, role: str, where: str = "this session"
 ) -> Assignment:
-    """ACCOUNT (12-digit id, exact name, else name in another case) and ROLE (exact
+    """ACCOUNT (12-digit id, exact name, else name in another case, else the name as it is
+    shown, escape sequences dropped) and ROLE (exact
     permission-set name, else the one name that matches ignoring case) among ``rows``.
 
     ``NotFound`` says why not (``where`` names the session) and names the closest matches. A
@@ -121,6 +122,8 @@ def resolve_assignment(
         matches = [a for a in rows if a.account_name == account]
         if not matches:
             matches = [a for a in rows if a.account_name.casefold() == account.casefold()]
+        if not matches:  # the name as list and the picker show it (escape sequences dropped)
+            matches = [a for a in rows if for_terminal(a.account_name) == account]
         if not matches:
             names = {a.account_name for a in rows}
             hint = _did_you_mean(account, names) or "."
