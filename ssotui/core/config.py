@@ -166,7 +166,8 @@ def resolve_session(
     if start_url:
         url = validate_start_url(start_url, "--start-url")
         if region:
-            return SsoSession(name=None, start_url=url, region=validate_region(region, "--sso-region"))
+            region = validate_region(region, "--sso-region")
+            return SsoSession(name=None, start_url=url, region=region)
         for legacy in config.legacy:
             if legacy.start_url == url:
                 return legacy
