@@ -24,7 +24,6 @@ from ssotui.core.inventory import (
     RolesListed,
 )
 from ssotui.core.models import Account, SsoSession
-from ssotui.core.ratelimit import RateLimiter
 
 REGION = "us-east-1"
 
@@ -286,13 +285,18 @@ def test_server_failing_for_good_raises_after_bounded_attempts(make_emulator):
     assert per_account == 2
 
 
-def test_throttled_for_good_raises_throttled(make_emulator):
+def test_throttled_for_good_raises_throttled_at_the_deadline(make_emulator):
+    """A portal that only throttles is asked again until the load's deadline, however many
+    tries that takes (max_attempts bounds faults, not 429s); then one Throttled error."""
     emu = make_emulator(accounts=10, seed=9, rate_limit=0)  # every portal call is a 429
-    loader = InventoryLoader(Tokens(emu), REGION, rate_limit=0, max_attempts=2, sleep=no_sleep)
-    with pytest.raises(Throttled):
+    loader = InventoryLoader(
+        Tokens(emu), REGION, rate_limit=0, max_attempts=2, sleep=no_sleep, deadline=0.5
+    )
+    with pytest.raises(Throttled, match=r"kept throttling; loading stopped after 0.5 s"):
         loader.load()
-    assert emu.stats.calls["ListAccounts"] == 2
+    assert emu.stats.calls["ListAccounts"] > 2
     assert loader.partial.accounts == [] and loader.partial.complete is False
+    assert loader.ended_early(Throttled("x")) is None  # nothing arrived: nothing to show
 
 
 class FakeSso:
@@ -356,13 +360,15 @@ def test_cancel_stops_promptly_and_keeps_what_arrived(make_emulator):
     assert emu.stats.calls["ListAccountRoles"] == calls
 
 
-def test_rate_limit_spaces_calls(make_emulator):
-    emu = make_emulator(accounts=21, seed=1)
+def test_rate_limit_is_the_starting_rate(make_emulator):
+    emu = make_emulator(accounts=3, seed=1)
     started = time.monotonic()
-    InventoryLoader(Tokens(emu), REGION, rate_limit=50).load()
-    # 21 ListAccountRoles calls at 50/s need at least 20 intervals of 20 ms.
-    assert time.monotonic() - started >= 0.38
+    loader = InventoryLoader(Tokens(emu), REGION, rate_limit=5)
+    loader.load()
+    # 3 ListAccountRoles calls starting at 5/s: 200 ms, then a little less (it ramps up).
+    assert time.monotonic() - started >= 0.35
     assert emu.stats.throttled["ListAccountRoles"] == 0
+    assert loader._limiters["ListAccountRoles"].start_rate == 5
 
 
 def test_loader_is_single_use(make_emulator):
@@ -499,104 +505,7 @@ def test_cache_write_failure_is_not_fatal(tmp_path):
     assert os.listdir(tmp_path) == ["file"]
 
 
-# -- rate limiter ----------------------------------------------------------------------------
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-
-def test_limiter_spaces_requests_evenly():
-    t = FakeTime()
-    limiter = RateLimiter(10, clock=t.clock, sleep=t.sleep)
-    for _ in range(5):
-        limiter.acquire()
-    assert t.sleeps == [0.1, 0.1, 0.1, 0.1]
-    t.now += 5  # idle: no burst saved up beyond `burst` (1)
-    limiter.acquire()
-    limiter.acquire()
-    assert t.sleeps[-1] == 0.1 and len(t.sleeps) == 5
-
-
-def test_limiter_burst():
-    t = FakeTime()
-    limiter = RateLimiter(10, burst=3, clock=t.clock, sleep=t.sleep)
-    for _ in range(3):
-        limiter.acquire()
-    assert t.sleeps == []
-    limiter.acquire()
-    assert t.sleeps == [0.1]
-
-
-def test_limiter_unlimited_and_penalty():
-    t = FakeTime()
-    limiter = RateLimiter(0, clock=t.clock, sleep=t.sleep)
-    assert limiter.unlimited
-    for _ in range(100):
-        limiter.acquire()
-    assert t.sleeps == []
-    limiter.penalize(0.5)
-    limiter.acquire()
-    assert t.sleeps == [0.5]
-
-
-def test_limiter_penalty_restarts_the_schedule_without_a_burst():
-    t = FakeTime()
-    limiter = RateLimiter(10, burst=5, clock=t.clock, sleep=t.sleep)
-    limiter.acquire()
-    limiter.penalize(1.0)
-    limiter.acquire()
-    limiter.acquire()
-    assert t.sleeps == [1.0, 0.1]
-
-
-def test_limiter_sleepers_requeue_behind_a_penalty():
-    """A thread already asleep on its slot when a 429 arrives waits for the penalty too."""
-    t = FakeTime()
-    limiter = RateLimiter(10, clock=t.clock, sleep=None)
-    calls = []
-
-    def sleep(seconds):
-        calls.append(round(seconds, 6))
-        if len(calls) == 1:
-            limiter.penalize(2.0)  # another thread got a 429 while we slept
-        t.now += seconds
-
-    limiter._sleep = sleep
-    limiter.acquire()  # immediate
-    limiter.acquire()  # sleeps 0.1, then finds the penalty and waits it out
-    assert calls[0] == 0.1
-    assert sum(calls) == pytest.approx(2.0)
-
-
-def test_limiter_is_thread_safe_in_real_time():
-    limiter = RateLimiter(200)
-    started = time.monotonic()
-    stamps: list[float] = []
-    lock = threading.Lock()
-
-    def work():
-        for _ in range(10):
-            limiter.acquire()
-            with lock:
-                stamps.append(time.monotonic())
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(stamps) == 40
-    assert time.monotonic() - started >= 39 / 200 - 0.01
+# -- facade ----------------------------------------------------------------------------------
 
 
 def test_facade_never_saves_a_partial_inventory_over_a_good_cache(emulator, sso_session):

@@ -1,12 +1,22 @@
 """Every account and permission set the user can use, fetched from the access portal.
 
 ``InventoryLoader`` lists the accounts (ListAccounts, 100 per page) in the calling thread and,
-as soon as each page arrives, hands its accounts to a small pool of worker threads that call
-ListAccountRoles for each of them. Each operation goes through one shared ``RateLimiter``.
+as soon as each page arrives, hands its accounts to a pool of worker threads that call
+ListAccountRoles for each of them. Each operation goes through one shared, adaptive
+``RateLimiter`` (:mod:`ratelimit`): it starts at ``rate_limit`` requests/s, speeds up while the
+portal answers without 429 and slows down on a 429 (once per burst), honouring ``Retry-After``.
 botocore's own retries are off (``max_attempts=1``): they would multiply the load on a portal
-that is already throttling. We retry ourselves with jittered exponential backoff, pause every
-thread briefly on a 429, and never drop an account: if one still fails after the last attempt,
-``load()`` stops the pool and raises, and ``partial`` keeps what arrived.
+that is already throttling. We retry ourselves with jittered exponential backoff:
+
+- a throttled request (429) is retried for as long as it takes, within the load's
+  ``deadline`` (``load_deadline``, 600 s by default): a portal that only throttles never
+  makes us drop an account;
+- a fault (5xx, a network error, an incomplete answer) is retried at most ``max_attempts``
+  times in all for one request (network errors in a row: ``max_network_attempts``).
+
+When a request fails for good, or the deadline passes, ``load()`` stops the pool and raises,
+and ``partial`` keeps what arrived; ``ended_early(error)`` turns the error into an
+``IncompleteInventory`` carrying those rows (exit code 3), for callers that show them.
 
 Everything the portal sends is untrusted (:mod:`untrusted`). A row whose account id is not 12
 digits, or whose role name is not a valid IAM name, is skipped here (and in an old cache) and
@@ -47,10 +57,10 @@ from ssotui.core.clients import (
     is_retryable,
     to_sso_error,
 )
-from ssotui.core.errors import NetworkError, SsoError
+from ssotui.core.errors import ConfigError, LoginRequired, NetworkError, SsoError, Throttled
 from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Account, Assignment, SsoSession
-from ssotui.core.ratelimit import RateLimiter
+from ssotui.core.ratelimit import MAX_RETRY_AFTER, RateLimiter, retry_after_seconds
 
 log = logging.getLogger(__name__)
 # Our warnings are for --debug logs; what a user sees comes from Inventory.skipped. Without
@@ -61,11 +71,12 @@ MAX_RESULTS = 100  # the portal's documented maximum; botocore does not check it
 _UNAUTHORIZED = {"UnauthorizedException", "401"}
 _NOT_FOUND = {"ResourceNotFoundException", "404"}
 _MAX_WANTED = 64  # how many prioritize() requests we remember
-DEFAULT_WORKERS = 8
 HTTP_MAX_WORKERS = 48
 MAX_PAGES = 1000  # pages of one listing (accounts, or one account's roles)
 MAX_EMPTY_PAGES = 20  # pages in a row with nothing new
 MAX_SKIPPED = 50  # skipped rows described one by one; a last line counts the rest
+DEFAULT_DEADLINE = 600.0  # seconds a whole load may take (the load_deadline setting)
+THROTTLE_BACKOFF_CAP = 1.0  # seconds; the shared rate does the real slowing down
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -251,6 +262,24 @@ class _Stopped(Exception):
     """Internal: the loader was cancelled or failed elsewhere; the worker just exits."""
 
 
+class DeadlinePassed(Throttled):
+    """The load took longer than its deadline (``load_deadline``) and was stopped."""
+
+
+class IncompleteInventory(SsoError):
+    """A load ended early after some rows arrived. ``inventory`` holds them
+    (``complete=False``); ``cause`` is the error that ended it; the message is the cause's,
+    then how much is missing, on one line. Exit code 3, so that scripts can tell a partial
+    list from a failure (1) and a configuration error (2)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, inventory: Inventory, cause: SsoError) -> None:
+        super().__init__(message)
+        self.inventory = inventory
+        self.cause = cause
+
+
 # -- loader -----------------------------------------------------------------------------------
 
 
@@ -260,18 +289,21 @@ class InventoryLoader:
     ``access_token(force_refresh=False) -> str`` supplies the bearer token; on a 401 it is called
     once with ``force_refresh=True`` and the call retried; a second 401 raises SessionExpired.
 
-    ``rate_limit`` is requests per second *per operation* (0 or less: unlimited). ``workers`` is
-    the number of ListAccountRoles threads; by default, with a rate limit, enough to keep it
-    going at 400 ms per call (8 for 20 req/s; at least 8), or, when unlimited, the most:
-    48 threads with the plain-HTTP transport (one keep-alive connection each), else one less
-    than the boto3 client's connection pool (31), so that every thread keeps a warm connection.
-    ``sleep`` is used for retry backoff (tests inject a no-op); the default waits on the
-    cancel event so that ``cancel()`` interrupts it.
+    ``rate_limit`` is the rate each operation *starts* at, in requests per second (0 or less:
+    start unlimited); the rate then adapts (:mod:`ratelimit`). ``workers`` is the number of
+    ListAccountRoles threads; by default the most: 48 threads with the plain-HTTP transport
+    (one keep-alive connection each), else one less than the boto3 client's connection pool
+    (31), so that every thread keeps a warm connection; the rate, not the thread count, is
+    what paces them. ``sleep`` is used for retry backoff (tests inject a no-op); the default
+    waits on the cancel event so that ``cancel()`` interrupts it.
 
-    ``max_attempts`` bounds the tries of one request (the first plus retries, whatever went
-    wrong); ``max_network_attempts`` (smaller) bounds the network failures in a row
-    (connection refused, reset, timed out): ten tries with backoff would keep an offline user
-    waiting ~30 s before being told.
+    ``deadline`` is how many seconds the whole load may take (None: no limit); when it passes,
+    ``load()`` raises :class:`DeadlinePassed`. Within it, a throttled request is retried
+    however many times it takes. ``max_attempts`` bounds the tries of one request that fail
+    otherwise (server errors, network errors, incomplete answers; the first try included);
+    ``max_network_attempts`` (smaller) bounds the network failures in a row (connection
+    refused, reset, timed out): ten tries with backoff would keep an offline user waiting
+    ~30 s before being told.
     """
 
     def __init__(
@@ -287,6 +319,7 @@ class InventoryLoader:
         backoff_base: float = 0.25,
         backoff_cap: float = 8.0,
         use_http: bool = True,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self.use_http = use_http
         self._access_token = access_token
@@ -297,6 +330,7 @@ class InventoryLoader:
         self.max_network_attempts = max(1, min(self.max_attempts, int(max_network_attempts)))
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.deadline = deadline if deadline and deadline > 0 else None
         self._sleep = sleep
 
         self._stop = threading.Event()
@@ -304,8 +338,8 @@ class InventoryLoader:
         self._cond = threading.Condition(self._lock)
         self._emit_lock = threading.RLock()  # serialises callbacks, keeps `done` in order
         self._limiters = {
-            "ListAccounts": RateLimiter(self.rate_limit, sleep=self._stop.wait),
-            "ListAccountRoles": RateLimiter(self.rate_limit, sleep=self._stop.wait),
+            "ListAccounts": RateLimiter(self.rate_limit, stop=self._stop),
+            "ListAccountRoles": RateLimiter(self.rate_limit, stop=self._stop),
         }
 
         self._accounts: list[Account] = []
@@ -317,6 +351,8 @@ class InventoryLoader:
         self._wanted: list[str] = []  # prioritized ids, most recent last
         self._active = 0
         self._listing_done = False
+        self._all_listed = False  # the last ListAccounts page arrived
+        self._throttled = False  # a 429 was seen
         self._complete = False
         self._cancelled = False
         self._error: BaseException | None = None
@@ -366,15 +402,37 @@ class InventoryLoader:
             self._stop.set()
             self._cond.notify_all()
 
+    def ended_early(self, error: BaseException) -> IncompleteInventory | None:
+        """What to tell when ``load()`` raised ``error``: an :class:`IncompleteInventory`
+        carrying the rows that arrived, or None when there are none to show (nothing
+        arrived, or the error is about the login or the configuration, not the portal)."""
+        if not isinstance(error, SsoError) or isinstance(error, LoginRequired | ConfigError):
+            return None
+        inventory = self.partial
+        if inventory.complete or not inventory.roles:
+            return None
+        listed = len(inventory.accounts)
+        missing = listed - len(inventory.roles)
+        if self._all_listed:
+            gap = f"the roles of {missing} of {listed} accounts are missing"
+        else:
+            gap = (
+                f"the roles of {missing} of the {listed} accounts listed so far are missing, "
+                "and the listing of accounts did not finish"
+            )
+        message = f"{str(error).rstrip('.')}. Incomplete list: {gap}."
+        return IncompleteInventory(message, inventory, error)
+
     def load(self, on_event: Callable[[InventoryEvent], object] | None = None) -> Inventory:
         """Fetch everything; blocks until done, failed or cancelled.
 
         ``on_event`` receives :data:`InventoryEvent` objects. It is called from the calling
         thread *and from worker threads* (one at a time, never concurrently), so it must be
         cheap and thread-safe (e.g. post a message to the UI). An account's ``AccountsListed``
-        always comes before its ``RolesListed``. Raises Throttled, NetworkError,
-        SessionExpired, ... (``partial`` then holds what arrived); returns the partial
-        inventory with ``complete=False`` after ``cancel()``.
+        always comes before its ``RolesListed``. Raises Throttled (DeadlinePassed when the
+        ``deadline`` passed), NetworkError, SessionExpired, ... (``partial`` then holds what
+        arrived, see ``ended_early``); returns the partial inventory with ``complete=False``
+        after ``cancel()``.
         """
         with self._lock:
             if self._started:
@@ -384,6 +442,11 @@ class InventoryLoader:
         self._fetched_at = timeutil.utcnow()
         if self._stop.is_set():
             return self.partial
+        timer = None
+        if self.deadline is not None:
+            timer = threading.Timer(self.deadline, self._deadline_passed)
+            timer.daemon = True
+            timer.start()
         try:
             self._list_accounts()
         except _Stopped:
@@ -400,6 +463,8 @@ class InventoryLoader:
             error = self._error
             self._stop.set()
             self._cond.notify_all()
+        if timer is not None:
+            timer.cancel()
         if error is None and not self._cancelled:
             for thread in self._threads:
                 thread.join()
@@ -453,6 +518,7 @@ class InventoryLoader:
                     with self._lock:
                         self._accounts.extend(new)
                         total = len(self._accounts)
+                        self._all_listed = not next_token
                     self._emit(AccountsListed(new, total, last=not next_token))
                     with self._cond:
                         for account in new:
@@ -475,14 +541,9 @@ class InventoryLoader:
         """Start threads up to ``workers`` (never more than there are accounts). Holds _lock."""
         if self.workers is None:
             # botocore: one less than its connection pool, so every thread keeps a warm
-            # connection; plain HTTP has no pool to fit in (one connection per thread).
-            most = HTTP_MAX_WORKERS if self._portal else _pool_size(self._sso()) - 1
-            if self.rate_limit:
-                # Enough threads to keep `rate_limit` going at 400 ms per call, at least 8.
-                wanted_threads = max(DEFAULT_WORKERS, int(self.rate_limit * 0.4 + 0.999))
-                self.workers = min(most, wanted_threads)
-            else:
-                self.workers = most
+            # connection; plain HTTP has no pool to fit in (one connection per thread). The
+            # rate may grow far beyond where it starts, so the pool is sized for that.
+            self.workers = HTTP_MAX_WORKERS if self._portal else _pool_size(self._sso()) - 1
         wanted = min(self.workers, len(self._seen))
         while len(self._threads) < wanted:
             thread = threading.Thread(
@@ -512,9 +573,8 @@ class InventoryLoader:
                     self._cond.wait()
             # Wait for a send slot *before* choosing the account, so that an account
             # prioritized meanwhile goes out at the very next slot instead of after every
-            # worker's queued one (8 workers at 20 req/s would make it wait ~0.4 s).
-            if not limiter.unlimited:
-                limiter.acquire()
+            # worker's queued one (48 workers at 20 req/s would make it wait ~2.4 s).
+            sent_at = limiter.acquire()
             with self._cond:
                 if self._stop.is_set():
                     return
@@ -524,7 +584,7 @@ class InventoryLoader:
                 self._taken.add(account.account_id)
                 self._active += 1
             try:
-                roles = self._list_roles(account, slot_held=not limiter.unlimited)
+                roles = self._list_roles(account, sent_at)
                 with self._emit_lock:
                     with self._lock:
                         self._roles[account.account_id] = roles
@@ -539,7 +599,7 @@ class InventoryLoader:
                     self._active -= 1
                     self._cond.notify_all()
 
-    def _list_roles(self, account: Account, slot_held: bool = False) -> tuple[str, ...]:
+    def _list_roles(self, account: Account, slot: float | None = None) -> tuple[str, ...]:
         client, portal = self._transport()
         account_id = account.account_id
         names: list[str] = []
@@ -566,9 +626,9 @@ class InventoryLoader:
                 doing,
                 "roleList",
                 not_found={"roleList": []},
-                slot_held=slot_held,
+                slot=slot,
             )
-            slot_held = False
+            slot = None
             items, next_token = _page(page, "roleList", "ListAccountRoles")
             before = len(names)
             for item in items:
@@ -586,26 +646,25 @@ class InventoryLoader:
 
     # -- one call with retries ------------------------------------------------------------------
 
-    def _call(
-        self, operation: str, send, doing: str, key: str, not_found=None, slot_held=False
-    ) -> dict:
+    def _call(self, operation: str, send, doing: str, key: str, not_found=None, slot=None) -> dict:
         """One API call with our retry policy. ``key`` is the list the answer must hold.
-        ``slot_held``: the caller already waited for the rate limiter's slot for the first
-        attempt."""
+        ``slot``: the caller already took the rate limiter's slot for the first try, at this
+        time (what ``acquire()`` returned)."""
         limiter = self._limiters[operation]
-        attempt = 0
+        attempt = 0  # tries so far
+        faults = 0  # tries that failed otherwise than by a 429
+        throttles = 0  # 429s in a row
         unreachable = 0  # network failures in a row
         while True:
             if self._stop.is_set():
                 raise _Stopped
-            token = self._current_token()
-            if slot_held:
-                slot_held = False
-            else:
-                limiter.acquire()
+            sent_at = limiter.acquire() if slot is None else slot
+            slot = None
             if self._stop.is_set():
                 raise _Stopped
+            token = self._current_token()
             attempt += 1
+            wait_at_least = 0.0
             try:
                 page = send(token)
             except Exception as exc:  # noqa: BLE001 - classified below; never escapes raw
@@ -622,47 +681,58 @@ class InventoryLoader:
                     continue
                 if not_found is not None and code in _NOT_FOUND:
                     return not_found
+                if code in THROTTLE_CODES:
+                    # Only the deadline ends a throttled request's retries.
+                    throttles += 1
+                    unreachable = 0
+                    self._throttled = True
+                    wait_at_least = _retry_after(exc) or 0.0
+                    limiter.throttled(sent_at, wait_at_least or None)
+                    delay = max(self._backoff(throttles, THROTTLE_BACKOFF_CAP), wait_at_least)
+                    self._emit(Retrying(operation, attempt, delay, "throttled"))
+                    self._pause(delay)
+                    continue
+                faults += 1
                 unreachable = unreachable + 1 if code == "network" else 0
                 if (
                     not is_retryable(exc)
-                    or attempt >= self.max_attempts
+                    or faults >= self.max_attempts
                     or unreachable >= self.max_network_attempts
                 ):
                     raise to_sso_error(exc, doing) from exc
-                throttled = code in THROTTLE_CODES
-                if throttled:
-                    reason = "throttled"
-                elif code == "network":
-                    reason = "network error"
-                else:
-                    reason = f"server error ({code})"
+                reason = "network error" if code == "network" else f"server error ({code})"
             else:
                 if key in page or _announced_length(page) <= 2:
                     return page
                 # botocore does not enforce Content-Length: a connection cut after the headers
                 # parses as an empty success. Never take that for "no roles".
-                if attempt >= self.max_attempts:
+                faults += 1
+                if faults >= self.max_attempts:
                     raise NetworkError(
                         f"the access portal kept sending incomplete answers while {doing}; "
                         "check your network and try again."
                     )
-                throttled, reason = False, "incomplete answer"
-            delay = self._backoff(attempt)
-            if throttled:
-                limiter.penalize(self._penalty(limiter, delay))
+                reason = "incomplete answer"
+            throttles = 0
+            delay = self._backoff(faults)
             self._emit(Retrying(operation, attempt, delay, reason))
             self._pause(delay)
 
-    def _backoff(self, attempt: int) -> float:
-        """Jittered exponential backoff ("equal jitter"): between d/2 and d, d = base·2^(n-1)."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+    def _backoff(self, attempt: int, cap: float | None = None) -> float:
+        """Jittered exponential backoff ("equal jitter"): between d/2 and d, d = base·2^(n-1),
+        at most ``backoff_cap`` (and ``cap``)."""
+        most = self.backoff_cap if cap is None else min(cap, self.backoff_cap)
+        ceiling = min(most, self.backoff_base * (2 ** min(attempt - 1, 60)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
-    @staticmethod
-    def _penalty(limiter: RateLimiter, delay: float) -> float:
-        """How long everyone pauses after a 429: a couple of request slots, at most 1 s."""
-        slot = 1.0 / limiter.rate if limiter.rate else 0.05
-        return min(delay, max(2 * slot, 0.1), 1.0)
+    def _deadline_passed(self) -> None:
+        """The deadline timer: stop the load (``load()`` raises DeadlinePassed)."""
+        deadline = f"{self.deadline:g} s (load_deadline)"
+        if self._throttled:
+            message = f"the access portal kept throttling; loading stopped after {deadline}."
+        else:
+            message = f"loading the accounts and roles took longer than {deadline}; stopped."
+        self._fail(DeadlinePassed(message))
 
     def _pause(self, seconds: float) -> None:
         if self._sleep is time.sleep:
@@ -724,6 +794,17 @@ class InventoryLoader:
                 self._error = exc
             self._stop.set()
             self._cond.notify_all()
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """The wait a 429 asked for (``Retry-After``), when its headers are known, capped."""
+    response = getattr(exc, "response", None)
+    try:
+        headers = response["ResponseMetadata"]["HTTPHeaders"]
+    except (KeyError, TypeError):
+        return None
+    seconds = retry_after_seconds(headers)
+    return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
 
 
 def _announced_length(page: dict) -> int:
