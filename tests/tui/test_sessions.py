@@ -70,3 +70,31 @@ async def test_first_run_form_validates_saves_a_session_and_logs_in(emulator, fa
     assert text.startswith("[profile keep-me]\nregion = eu-central-1\n")
     assert f"[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n" in text
     assert load_config().sessions["corp"].start_url == START_URL
+
+
+async def test_first_run_form_adds_https_and_offers_the_region_already_in_use(
+    emulator, fakes, home, monkeypatch
+):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    config_path = home / ".aws" / "config"
+    app = make_app(None, fakes, aws_config=load_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen))
+        setup = app.screen
+        assert setup.query_one("#region").value == "eu-west-1"  # a real value, not a hint
+        await pilot.click("#start-url")
+        app.focused.post_message(events.Paste("d-9067000000.awsapps.com/start"))
+        await pilot.pause()
+        assert setup.query_one("#name").placeholder == "d-9067000000"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login")
+    text = config_path.read_text()
+    assert f"sso_start_url = {START_URL}\nsso_region = eu-west-1\n" in text
+
+
+async def test_first_run_form_region_is_visibly_empty_without_one_in_use(emulator, fakes):
+    app = make_app(None, fakes, aws_config=load_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupScreen))
+        region = app.screen.query_one("#region")
+        assert region.value == "" and region.placeholder.startswith("required")

@@ -4,6 +4,7 @@ the AWS config is left untouched). Dismisses with the new session."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,9 +19,28 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label
 from ssotui.core.config import add_sso_session, load_config, validate_region, validate_start_url
 from ssotui.core.errors import ConfigError
 from ssotui.core.models import SsoSession
+from ssotui.core.untrusted import is_region
 from ssotui.tui.screens.base import sentence
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def with_scheme(start_url: str) -> str:
+    """A start URL pasted without a scheme (``corp.awsapps.com/start``) gets ``https://``."""
+    url = start_url.strip()
+    if url and "://" not in url:
+        return "https://" + url
+    return url
+
+
+def default_region(environ) -> str:
+    """The region the user already works in (``AWS_REGION``, ``AWS_DEFAULT_REGION``), if it is
+    a region: offered as the field's value, which the user sees and can change."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = (environ.get(name) or "").strip()
+        if is_region(value):
+            return value
+    return ""
 
 
 def suggest_name(start_url: str) -> str:
@@ -51,7 +71,11 @@ class SetupScreen(Screen[SsoSession]):
             yield Input(placeholder="https://my-company.awsapps.com/start", id="start-url")
             yield Label("", id="start-url-error", classes="field-error", markup=False)
             yield Label("IAM Identity Center region", classes="field-label")
-            yield Input(placeholder="us-east-1", id="region")
+            yield Input(
+                value=default_region(os.environ),
+                placeholder="required, e.g. eu-central-1",
+                id="region",
+            )
             yield Label("", id="region-error", classes="field-error", markup=False)
             yield Label("Session name", classes="field-label")
             yield Input(placeholder="my-company", id="name")
@@ -71,7 +95,7 @@ class SetupScreen(Screen[SsoSession]):
 
     @on(Input.Changed, "#start-url")
     def _url_changed(self, event: Input.Changed) -> None:
-        self.query_one("#name", Input).placeholder = suggest_name(event.value)
+        self.query_one("#name", Input).placeholder = suggest_name(with_scheme(event.value))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -91,7 +115,10 @@ class SetupScreen(Screen[SsoSession]):
 
     def values(self) -> tuple[str, str, str] | None:
         """The three fields, validated; errors shown under each field. None if any is bad."""
-        url = self.query_one("#start-url", Input).value.strip()
+        url_input = self.query_one("#start-url", Input)
+        url = with_scheme(url_input.value)
+        if url != url_input.value.strip():
+            url_input.value = url  # show what is saved
         region = self.query_one("#region", Input).value.strip()
         name_input = self.query_one("#name", Input)
         name = name_input.value.strip() or name_input.placeholder
