@@ -1,4 +1,4 @@
-"""The session commands: login, logout, list, profiles, completion, demo and the picker.
+"""The session commands: login, status, logout, list, profiles, completion, demo and the picker.
 
 Nothing here imports textual or boto3 at module level: ``ssotui list`` must not pay for the
 TUI, and the picker must paint from its cache before boto3 is loaded.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 
 from ssotui.cli.output import err, local_time
 from ssotui.core.errors import SsoError
@@ -39,11 +38,24 @@ def client(args):
 
 
 def cmd_login(args) -> int:
+    from ssotui.cli.login import log_in
     from ssotui.core.errors import LoginRequired
 
-    sso, _settings = client(args)
+    sso, settings = client(args)
     label = sso.session.label
-    if not args.force:
+    if args.force:
+        # A new IAM Identity Center session: the portal logout first, else the browser's
+        # current session would simply be joined again.
+        try:
+            had = sso.auth.cached_token() is not None
+        except SsoError:
+            had = True
+        if not sso.auth.end_session() and had:
+            err(
+                f"warning: the portal did not confirm the end of the old session of {label}; "
+                "this login may join it."
+            )
+    else:
         try:
             token = sso.auth.token()
         except (LoginRequired, SsoError):
@@ -51,44 +63,26 @@ def cmd_login(args) -> int:
         else:
             err(f"Already logged in to {label} (token valid until {local_time(token.expires_at)}).")
             return 0
-    device_login(sso, browser=not args.no_browser)
+    log_in(sso, settings, args, browser=not args.no_browser)
     return 0
 
 
-def device_login(sso, *, browser: bool) -> None:
-    """The device-code login with its instructions on stderr (stdout stays clean)."""
-    from ssotui.core import console
-    from ssotui.core.untrusted import browser_url, for_terminal
+def cmd_status(args) -> int:
+    """The session's state from local files (no network, no boto3) unless --check: exit 0
+    when it can be used without a browser, 1 when a login is needed."""
+    from ssotui.core.auth import Authenticator
+    from ssotui.core.status import session_status
 
-    auth = sso.auth
-    label = sso.session.label
-    authorization = auth.start_login()
-    # The page and the code come from the network: the page is shown and opened only if it
-    # is a web address a browser may be given, the code only as printable text.
-    url = browser_url(authorization.verification_uri_complete) or browser_url(
-        authorization.verification_uri
-    )
-    if url is None:
-        raise SsoError(
-            "the portal sent an approval page address that is not an https:// URL; "
-            "not showing or opening it."
-        )
-    err(f"Log in to {label} ({sso.session.start_url}).")
-    err(f"Open {url}")
-    err("and check that it shows this code:")
-    print(for_terminal(authorization.user_code), file=sys.stderr, flush=True)
-    if browser and console.has_display():
-        try:
-            console.open_in_browser(url)
-        except SsoError as exc:
-            err(str(exc))
-    left = authorization.expires_at - datetime.now(authorization.expires_at.tzinfo)
-    minutes = max(1, round(left.total_seconds() / 60))
-    err(f"Waiting for approval (the code expires in {minutes} min; Ctrl-C to cancel)…")
-    token = auth.wait_for_login(authorization)
-    if token is None:
-        raise SsoError("login cancelled.")
-    err(f"Logged in to {label}; the token is valid until {local_time(token.expires_at)}.")
+    chosen = session(args)
+    status = session_status(chosen, auth=Authenticator(chosen), check=bool(args.check))
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2, ensure_ascii=True))
+    else:
+        from ssotui.core.untrusted import for_terminal
+
+        for line in status.lines():
+            print(for_terminal(line))
+    return 0 if status.usable else 1
 
 
 def cmd_logout(args) -> int:

@@ -25,6 +25,7 @@ def _handlers() -> dict:
 
     return {
         "login": commands.cmd_login,
+        "status": commands.cmd_status,
         "logout": commands.cmd_logout,
         "list": commands.cmd_list,
         "console": roles.cmd_console,

@@ -98,9 +98,43 @@ def build_parser() -> argparse.ArgumentParser:
             _debug_flag(p, suppress=True)
         return p
 
-    p = command("login", "log in with the device flow (shares the AWS CLI v2 token cache)")
+    p = command(
+        "login",
+        "log in: in the browser (PKCE) for an [sso-session], else with a device code "
+        "(shares the AWS CLI v2 token cache)",
+    )
     p.add_argument("--no-browser", action="store_true", help="print the URL, don't open it")
-    p.add_argument("--force", action="store_true", help="log in even if the token is valid")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="end the current session at the portal and start a new one",
+    )
+    flow = p.add_mutually_exclusive_group()
+    flow.add_argument(
+        "--use-device-code",
+        action="store_true",
+        help="log in with a device code (no browser on this machine needed)",
+    )
+    flow.add_argument(
+        "--use-authorization-code",
+        action="store_true",
+        help="log in in the browser (PKCE), even over SSH or in a container",
+    )
+    p.add_argument(
+        "--redirect-port",
+        metavar="PORT",
+        help="the loopback port the browser comes back to (default: a free port)",
+    )
+
+    p = command(
+        "status",
+        "show the session, how long its access token is valid, whether it refreshes itself "
+        "and the account list's age; exit 0 when usable, 1 when a login is needed",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument(
+        "--check", action="store_true", help="ask the portal whether it still takes the token"
+    )
 
     command("logout", "log out of this session: delete its token, credentials and account list")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ssotui.cli.commands import client, device_login, session
+from ssotui.cli.commands import client, session
 from ssotui.cli.output import err, local_time
 from ssotui.core.errors import SsoError
 
@@ -171,19 +171,21 @@ def cmd_credential_process(args) -> int:
         cached, done = fresh(args.account, args.role)
         if done:
             return 0
+    from ssotui.cli.login import log_in
     from ssotui.core import console
     from ssotui.core.relogin import call_with_login
     from ssotui.core.service import SsoClient
     from ssotui.core.settings import load_settings
 
-    sso = SsoClient(chosen, rate_limit=load_settings().rate_limit)
+    settings = load_settings()
+    sso = SsoClient(chosen, rate_limit=settings.rate_limit)
 
     def with_login(call):
-        def log_in() -> None:
+        def log_in_again() -> None:
             err(f"ssotui: the session {sso.session.label} has ended; logging in again.")
-            device_login(sso, browser=True)
+            log_in(sso, settings)
 
-        return call_with_login(sso.auth, call, log_in, can_log_in=console.has_display())
+        return call_with_login(sso.auth, call, log_in_again, can_log_in=console.has_display())
 
     if is_account_id(args.account):
         # No inventory needed (the portal checks the assignment); a cached one may only
