@@ -30,11 +30,12 @@ STALE_WITHOUT_PID_S = 3600.0  # a directory from before pid files, or whose star
 def demo_environment(base_url: str, root: Path) -> dict[str, str]:
     """The variables that aim boto3 and ssotui at the emulator and at ``root``."""
     config = root / "config"
-    config.write_text(
+    _write_private(
+        config,
         f"[sso-session {DEMO_SESSION}]\n"
         f"sso_start_url = {DEMO_START_URL}\n"
         f"sso_region = {DEMO_REGION}\n"
-        "sso_registration_scopes = sso:account:access\n"
+        "sso_registration_scopes = sso:account:access\n",
     )
     return {
         "AWS_ENDPOINT_URL_SSO": base_url,
@@ -56,7 +57,7 @@ def run_demo(
     from ssotui.emulator import Emulator
 
     root = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
-    (root / PID_FILE).write_text(f"{os.getpid()}\n")
+    _write_private(root / PID_FILE, f"{os.getpid()}\n")
     remove_stale_demos(root.parent, keep=root)
     emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile).start()
     saved = dict(os.environ)
@@ -80,6 +81,13 @@ def run_demo(
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A new 0600 file (whatever the umask: it only ever removes bits)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _exit_on_hangup(running_app) -> dict:
