@@ -1,9 +1,16 @@
-"""Login: the device code screen, approval, denial and expiry, against the emulator."""
+"""Login: the browser login (PKCE) and the device code screen, approval, denial, expiry and
+the switch between them, against the emulator. The browser is the test: it GETs the page the
+app opened and follows the redirect back to the app's loopback listener."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+import urllib.request
+from dataclasses import dataclass
 
+from ssotui.core.settings import Settings
 from ssotui.tui.screens.login import LoginScreen
 from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.widgets.user_code import UserCode, big_text
@@ -11,13 +18,112 @@ from ssotui.tui.widgets.user_code import UserCode, big_text
 from .conftest import make_app, notifications, row_count, sign_in, wait_for
 
 
+@dataclass(frozen=True)
+class FlowSettings(Settings):
+    """Settings with the ``login_flow`` key (auto, pkce or device)."""
+
+    login_flow: str = "auto"
+
+
+DEVICE = FlowSettings(login_flow="device")
+PKCE = FlowSettings(login_flow="pkce")
+
+
 def label_text(screen, selector: str) -> str:
     return str(screen.query_one(selector).render())
 
 
+def browser_visits(url: str) -> str:
+    """What a browser does with the login page: GET it, follow the redirects (no proxy)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as reply:
+        reply.read()
+        return reply.geturl()
+
+
+def is_listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def test_browser_login_waits_for_the_browser_then_the_picker(emulator, sso_session, fakes):
+    fakes.environ["DISPLAY"] = ":0"
+    emulator.authorize_auto = "approve"
+    app = make_app(sso_session, fakes, PKCE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="login screen")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.browser_login is not None, what="the browser login")
+        login = screen.browser_login
+        assert label_text(screen, "#login-status") == "Waiting for the browser…"
+        assert label_text(screen, "#login-url") == login.url
+        assert login.url.startswith(f"{emulator.base_url}/authorize?response_type=code&")
+        assert re.fullmatch(r"(10m 00s|9m \d\ds) left", label_text(screen, "#login-expiry"))
+        assert not screen.query_one(UserCode).display  # no code in this flow
+        assert "d" in {b.binding.key for b in screen.active_bindings.values()}
+        # With a display, the browser opens the page by itself; it comes back to the app.
+        await wait_for(pilot, lambda: fakes.opened, what="the browser")
+        assert fakes.opened == [login.url]
+        back = await asyncio.to_thread(browser_visits, fakes.opened[0])
+        assert back.startswith(login.redirect_uri + "?")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+        assert app.screen.signed_in
+        assert emulator.stats.calls["StartDeviceAuthorization"] == 0
+        assert not is_listening(login.listener.port)
+
+
+async def test_browser_login_denied_says_so_and_r_tries_again(emulator, sso_session, fakes):
+    emulator.authorize_auto = "deny"
+    app = make_app(sso_session, fakes, PKCE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "browser_login", None) is not None)
+        screen = app.screen
+        await asyncio.to_thread(browser_visits, screen.browser_login.url)
+        await wait_for(pilot, lambda: screen.failed, what="the denial")
+        assert label_text(screen, "#login-status") == (
+            "The login was denied in the browser. Press r to try again, or d for a device code."
+        )
+        emulator.authorize_auto = "approve"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.browser_login is not None, what="a new login")
+        await asyncio.to_thread(browser_visits, screen.browser_login.url)
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+
+
+async def test_d_switches_from_the_browser_to_the_device_code(emulator, sso_session, fakes):
+    app = make_app(sso_session, fakes, PKCE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "browser_login", None) is not None)
+        screen = app.screen
+        port = screen.browser_login.listener.port
+        assert is_listening(port)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen.authorization is not None, what="a user code")
+        code = screen.authorization.user_code
+        assert screen.query_one(UserCode).display and screen.query_one(UserCode).code == code
+        assert f"{emulator.base_url}/device" in label_text(screen, "#login-url")
+        assert label_text(screen, "#login-status") == "Waiting for approval…"
+        assert not is_listening(port)  # the browser login's listener is closed
+        assert "d" not in {b.binding.key for b in screen.active_bindings.values()}
+        assert emulator.approve(code)
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+
+
+async def test_over_ssh_the_screen_uses_the_device_code_and_says_why(emulator, sso_session, fakes):
+    fakes.environ.update(DISPLAY=":0", SSH_CONNECTION="10.0.0.1 5555 10.0.0.2 22")
+    app = make_app(sso_session, fakes, FlowSettings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
+        screen = app.screen
+        assert label_text(screen, "#login-flow") == (
+            "Using the device code: an SSH session (the browser cannot reach this machine)."
+        )
+        assert screen.browser_login is None
+
+
 async def test_login_screen_then_approval_streams_the_picker(emulator, sso_session, fakes):
     fakes.environ["DISPLAY"] = ":0"
-    app = make_app(sso_session, fakes)
+    app = make_app(sso_session, fakes, DEVICE)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="login screen")
         screen = app.screen
@@ -61,10 +167,10 @@ async def test_no_display_no_browser_but_keys_open_and_copy(emulator, sso_sessio
 
 
 async def test_settings_can_turn_off_the_automatic_browser(emulator, sso_session, fakes):
-    from ssotui.core.settings import Settings
-
     fakes.environ["BROWSER"] = "firefox"
-    app = make_app(sso_session, fakes, Settings(open_browser_on_login=False))
+    app = make_app(
+        sso_session, fakes, FlowSettings(login_flow="device", open_browser_on_login=False)
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
         await pilot.pause(0.3)
