@@ -87,12 +87,13 @@ def assert_progress_grew(events: Events, accounts: int) -> None:
 # -- 1. throttling storm ----------------------------------------------------------------------
 
 
-def run_storm(make_emulator, sso_session, accounts: int, **knobs):
-    """Load through the facade (default client rate 20 req/s) from a portal that allows
-    5 req/s per operation: most requests beyond the bucket are answered 429."""
-    emu = make_emulator(accounts=accounts, seed=13, rate_limit=5, **knobs)
+def run_storm(make_emulator, sso_session, accounts: int, portal_rate: float, **knobs):
+    """Load through the facade, starting at 4x what the portal allows per operation: the
+    first requests beyond its bucket are answered 429 until the loader has slowed down.
+    (More throttling, with server errors and Retry-After, is in test_faults_throttling.)"""
+    emu = make_emulator(accounts=accounts, seed=13, rate_limit=portal_rate, **knobs)
     sign_in(emu, sso_session)
-    client = SsoClient(sso_session)  # the default rate, 4x what this portal allows
+    client = SsoClient(sso_session, rate_limit=4 * portal_rate)
     loader = client.loader()
     wire = WireCounter(loader)
     events = Events()
@@ -106,13 +107,15 @@ def assert_storm_survived(emu, client, loader, wire, events, inventory, accounts
     assert [a.account_id for a in inventory.accounts] == [a.account_id for a in emu.org.accounts]
     cached = client.cached_inventory()
     assert cached is not None and cached.complete and got_pairs(cached) == expected_pairs(emu)
-    # Every account's roles were asked for, and no single request was sent more than the
-    # configured number of attempts (the first try plus max_attempts - 1 retries).
+    # Every account's roles were asked for; only 429s were retried (they are retried until
+    # the load's deadline, however many it takes), and the loader slowed down: far fewer
+    # than the 3 in 4 requests a client keeping to 4x the portal's rate would see refused.
     assert {k[1] for k in wire.sent if k[0] == "ListAccountRoles"} == {
         a.account_id for a in emu.org.accounts
     }
-    assert wire.most() <= loader.max_attempts
-    assert all(r.attempt < loader.max_attempts for r in events.of(Retrying))
+    assert {r.reason for r in events.of(Retrying)} <= {"throttled"}
+    assert loader._limiters["ListAccountRoles"].decreases >= 1
+    assert emu.stats.throttled["ListAccountRoles"] < 0.25 * emu.stats.calls["ListAccountRoles"]
     assert sum(wire.sent.values()) == sum(emu.stats.calls[op] for op in wire_ops(wire))
     assert_progress_grew(events, accounts)
     assert emu.stats.errors == []
@@ -122,9 +125,11 @@ def wire_ops(wire: WireCounter) -> set[str]:
     return {k[0] for k in wire.sent}
 
 
-def test_throttling_storm_at_5_rps_completes_with_every_assignment(make_emulator, sso_session):
-    accounts = 24  # ~4 s at 5 req/s; the full 500-account storm is the slow test below
-    emu, client, loader, wire, events, inventory = run_storm(make_emulator, sso_session, accounts)
+def test_throttling_storm_completes_with_every_assignment(make_emulator, sso_session):
+    accounts = 40  # ~1.5 s at 25 req/s; the longer storm is the slow test below
+    emu, client, loader, wire, events, inventory = run_storm(
+        make_emulator, sso_session, accounts, portal_rate=25
+    )
     assert_storm_survived(emu, client, loader, wire, events, inventory, accounts)
     # It was a storm: the portal did answer 429s, and they were retried, not surfaced.
     assert emu.stats.throttled["ListAccountRoles"] > 0
@@ -132,13 +137,15 @@ def test_throttling_storm_at_5_rps_completes_with_every_assignment(make_emulator
 
 
 @pytest.mark.slow
-def test_throttling_storm_500_accounts_at_5_rps(make_emulator, sso_session):
-    """500 ListAccountRoles at 5 req/s cannot take less than ~100 s: the portal's limit is
-    the floor. Five ListAccounts pages go at the same time (their own 5 req/s bucket)."""
-    accounts = 500
-    emu, client, loader, wire, events, inventory = run_storm(make_emulator, sso_session, accounts)
+def test_throttling_storm_250_accounts_at_20_rps(make_emulator, sso_session):
+    """250 ListAccountRoles at 20 req/s cannot take less than ~12 s: the portal's limit is
+    the floor. Three ListAccounts pages go at the same time (their own 20 req/s bucket)."""
+    accounts = 250
+    emu, client, loader, wire, events, inventory = run_storm(
+        make_emulator, sso_session, accounts, portal_rate=20
+    )
     assert_storm_survived(emu, client, loader, wire, events, inventory, accounts)
-    assert emu.stats.calls["ListAccounts"] >= 5
+    assert emu.stats.calls["ListAccounts"] >= 3
     assert emu.stats.throttled["ListAccountRoles"] > 0
 
 

@@ -155,12 +155,41 @@ def test_after_a_429_the_rate_grows_back_past_where_it_was_throttled():
     assert limiter.rate == pytest.approx(28)
     rates = []
     for _ in range(400):
-        limiter.acquire()
+        limiter.answered(limiter.acquire())
         rates.append(limiter.rate)
     assert rates == sorted(rates)  # only up, while no 429 comes
     # Back at the throttled rate after K seconds of waiting on it, then beyond.
     assert limiter.rate > 40
     assert limiter.decreases == 1
+
+
+def test_no_ramp_after_a_429_until_a_request_gets_through():
+    t = FakeTime()
+    limiter = limiter_at(20, t)
+    limiter.throttled(limiter.acquire())
+    lowered = limiter.rate
+    sent = paced(limiter, t, 20)  # their answers have not come
+    assert limiter.rate == lowered
+    limiter.answered(sent[0])
+    paced(limiter, t, 20)
+    assert limiter.rate > lowered
+
+
+def test_after_a_storm_the_rate_comes_back_quickly():
+    """Everything refused for a while drives the rate down (a 429 for each rate it tried);
+    once requests get through again, it is back at 0.7 x where the storm began after two of
+    them, instead of crawling up from the bottom."""
+    t = FakeTime()
+    limiter = limiter_at(20, t)
+    unhurried(limiter, t, 25, every=0.05)  # working at 20/s
+    while limiter.rate > 1:  # the storm: every request sent is refused
+        limiter.throttled(limiter.acquire())
+    assert limiter.decreases >= 8
+    through = 0
+    while limiter.rate < 14 * 0.99:
+        limiter.answered(limiter.acquire())
+        through += 1
+    assert through <= 2
 
 
 def test_fixed_rate_when_not_adaptive():

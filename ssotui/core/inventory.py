@@ -679,6 +679,8 @@ class InventoryLoader:
                     self._refresh_after_401(token, exc, doing)
                     attempt -= 1  # a refreshed token gets a fresh set of attempts
                     continue
+                if code not in THROTTLE_CODES and code not in ("network", "timeout"):
+                    limiter.answered(sent_at)  # it got through the portal's throttle
                 if not_found is not None and code in _NOT_FOUND:
                     return not_found
                 if code in THROTTLE_CODES:
@@ -702,6 +704,7 @@ class InventoryLoader:
                     raise to_sso_error(exc, doing) from exc
                 reason = "network error" if code == "network" else f"server error ({code})"
             else:
+                limiter.answered(sent_at)
                 if key in page or _announced_length(page) <= 2:
                     return page
                 # botocore does not enforce Content-Length: a connection cut after the headers

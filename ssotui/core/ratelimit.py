@@ -8,14 +8,21 @@ does the same for AWS SDK clients: botocore/retries/adaptive.py and throttling.p
 - **Ramp up** while the portal answers without 429: the rate doubles for every ``DOUBLING``
   seconds (0.25 s) spent waiting on it ("slow start"). Only time in which the rate is what held
   requests back counts, so a caller that sends less than the rate allows never inflates it.
-- **Back off** on a 429: the rate is multiplied by ``BETA`` (0.7), once per burst. A 429
-  answering a request that was sent *before* the last decrease is the same burst seen late
-  (many requests were in flight) and changes nothing. ``Retry-After`` (see
-  :func:`retry_after_seconds`) also pauses every caller until it has passed.
-- After a first 429, the rate grows back along a cubic curve (CUBIC, as in TCP and botocore):
-  fast at first, flat near the rate that was throttled (``w_max``, reached after ``K`` seconds
-  of waiting on it), then faster again as it probes beyond it. The curve here is scaled by
-  ``w_max``, so it takes as long at 2 requests/s as at 2,000.
+- **Back off** on a 429: the rate is multiplied by ``BETA`` (0.7), from the rate actually sent
+  when that was less, once per burst: a 429 answering a request sent *before* the last
+  decrease is the same burst seen late (many requests were in flight) and changes nothing.
+  ``Retry-After`` (see :func:`retry_after_seconds`) also pauses every caller until it passed.
+- **Grow back** along a cubic curve (CUBIC, as in TCP and botocore): fast at first, flat near
+  ``w_max``, the rate at which the 429 came (reached after ``K`` = 2 s of waiting on the rate),
+  then faster again as it probes beyond. The curve is scaled by ``w_max``, and below 20
+  requests/s its clock runs one ``1/SLOW_CLOCK`` (50 ms) per request rather than in seconds:
+  a portal-side bucket of one second's worth is probed as gently at 2 requests/s as at 20,
+  not ten times as often. A 429 below the last ``w_max`` lowers ``w_max`` further
+  (``FAST_CONVERGENCE``), so the rate settles under the portal's limit.
+- **Storms.** Growth waits until a request sent since the last decrease got through
+  (``answered``). While every request is refused, each rate tried is lowered again but
+  ``w_max`` stays where the storm began; once requests get through, the rate doubles back in
+  real time to ``BETA·w_max`` (a second or two), instead of crawling up from the bottom.
 - The rate stays within ``floor`` (``MIN_RATE`` = 0.5 requests/s, or the start if lower) and
   ``ceiling`` (``MAX_RATE``).
 
@@ -38,8 +45,8 @@ DOUBLING = 0.25  # seconds of waiting on the rate in which slow start doubles it
 BETA = 0.7  # a 429 multiplies the rate by this
 CUBIC = 0.0375  # growth after a 429: rate = w_max·(1 + CUBIC·(t − K)³), K = ∛((1 − BETA)/CUBIC)
 K = ((1 - BETA) / CUBIC) ** (1 / 3)  # 2 s: back at w_max after 2 s of waiting on the rate
-SLOW_CLOCK = 20.0
-FAST_CONVERGENCE = 0.85
+SLOW_CLOCK = 20.0  # below this many requests/s, the growth clock counts requests, not time
+FAST_CONVERGENCE = 0.85  # a 429 below the last w_max sets w_max this much lower still
 MIN_RATE = 0.5
 MAX_RATE = 100_000.0
 MAX_SLACK = 0.02  # seconds a late slot may be made up for (at most one interval)
@@ -48,7 +55,8 @@ MAX_RETRY_AFTER = 60.0  # a longer Retry-After is honoured for this long, then a
 
 class RateLimiter:
     """``acquire()`` blocks until the caller may send one request and returns the send time;
-    the caller reports a 429 with ``throttled(sent_at, retry_after)``.
+    the caller reports a 429 with ``throttled(sent_at, retry_after)`` and any other answer
+    with ``answered(sent_at)``.
 
     ``rate`` is the starting rate in requests per second; ``rate <= 0`` or ``None`` starts
     unlimited (the first 429 then sets the rate from what was being sent). ``adaptive=False``
@@ -85,6 +93,7 @@ class RateLimiter:
         self._decreased_at = -math.inf
         self._w_max: float | None = None  # None: slow start (no 429 yet)
         self._waited = 0.0  # seconds spent waiting on the rate since the start or last 429
+        self._answered = False  # a request sent since the last decrease got through
         self._sent: deque[float] = deque()  # send times within the measuring window
 
     @property
@@ -125,15 +134,25 @@ class RateLimiter:
             # From the rate actually sent, when less was sent than the rate allowed.
             measured = self._measured(now)
             base = min(self.rate, self.ceiling, max(measured, self.floor) if measured else math.inf)
-            if self._w_max is not None and base < self._w_max:
-                base *= FAST_CONVERGENCE  # throttled below the last peak: aim lower still
-            self._w_max = base
+            if self._w_max is None or self._answered:
+                # A new episode: the rate worked until here. (A 429 again before anything
+                # sent since the last decrease got through is the same storm going on: the
+                # rate keeps falling, but the level to come back to stays.)
+                if self._w_max is not None and base < self._w_max:
+                    base *= FAST_CONVERGENCE  # below the last peak: aim lower still
+                self._w_max = base
             self.rate = max(self.floor, base * BETA)
             self._waited = 0.0
+            self._answered = False
             self._decreased_at = now
             self._next_at = max(self._next_at, self._last_at + 1.0 / self.rate)
             self.decreases += 1
             return True
+
+    def answered(self, sent_at: float) -> None:
+        """A request sent at ``sent_at`` got through (any answer but a 429)."""
+        if sent_at >= self._decreased_at:
+            self._answered = True  # a plain assignment: no lock needed
 
     def pause(self, seconds: float) -> None:
         """Hand out no slot for ``seconds`` from now (to every thread using this limiter)."""
@@ -145,8 +164,8 @@ class RateLimiter:
     # -- under the lock -------------------------------------------------------------------------
 
     def _take(self, now: float, held_back: bool) -> float:
-        if held_back and self.adaptive:
-            self._grow(min(1.0 / self.rate, 1.0 / SLOW_CLOCK))
+        if held_back and self.adaptive and (self._w_max is None or self._answered):
+            self._grow(1.0 / self.rate)
         if not self.unlimited:
             interval = 1.0 / self.rate
             # A caller a little late (the thread woke late) keeps the schedule; after a
@@ -160,12 +179,16 @@ class RateLimiter:
         return now
 
     def _grow(self, seconds: float) -> None:
+        """``seconds`` more spent waiting on the rate, with no 429 meanwhile."""
         if self.rate >= self.ceiling:
             return
-        self._waited += seconds
-        if self._w_max is None:
+        if self._w_max is None:  # slow start
+            self._waited += min(seconds, 1.0 / SLOW_CLOCK)
             rate = self.start_rate * 2 ** (self._waited / DOUBLING)
+        elif self.rate < self._w_max * BETA:  # below where the curve starts: a storm passed
+            rate = min(self._w_max * BETA, self.rate * 2 ** (seconds / DOUBLING))
         else:
+            self._waited += min(seconds, 1.0 / SLOW_CLOCK)
             rate = self._w_max * (1 + CUBIC * (self._waited - K) ** 3)
         self.rate = min(self.ceiling, max(self.floor, rate))
 
