@@ -42,6 +42,7 @@ default_destination = "https://console.aws.amazon.com/s3/home"
 browser_command = "firefox %s"
 theme = "nord"
 rate_limit = 5
+load_deadline = 120
 open_browser_on_login = false
 console_mode = "portal"
 firefox_containers = true
@@ -58,6 +59,7 @@ refreshing_shell = true
     assert settings.browser_command == "firefox %s"
     assert settings.theme == "nord"
     assert settings.rate_limit == 5.0 and isinstance(settings.rate_limit, float)
+    assert settings.load_deadline == 120.0 and isinstance(settings.load_deadline, float)
     assert settings.open_browser_on_login is False
     assert settings.console_mode == "portal"
     assert settings.firefox_containers is True
@@ -74,6 +76,11 @@ refreshing_shell = true
         ('default_region = "europe"\n', "'europe' is not an AWS region"),
         ("rate_limit = 0\n", "rate_limit must be a positive number"),
         ("rate_limit = true\n", "rate_limit must be a positive number"),
+        ("load_deadline = 0\n", "load_deadline must be a number of seconds from 1 to 86400"),
+        ("load_deadline = 1e9\n", "load_deadline must be a number of seconds from 1 to 86400"),
+        ("load_deadline = nan\n", "load_deadline must be a number of seconds"),
+        ('load_deadline = "10m"\n', "load_deadline must be a number of seconds"),
+        ("load_deadline = false\n", "load_deadline must be a number of seconds"),
         ('open_browser_on_login = "no"\n', "open_browser_on_login must be true or false"),
         ('keymap = "o"\n', "keymap must be a table"),
         ("[keymap]\n'picker.open_console' = 3\n", "keymap.picker.open_console must be a key"),
@@ -104,6 +111,12 @@ def test_mistakes_are_one_line_naming_key_and_file(tmp_path, text, expected):
     assert expected in message
     assert str(path) in message
     assert "\n" not in message
+
+
+def test_the_load_deadline_defaults_to_ten_minutes_and_takes_its_bounds(tmp_path):
+    assert Settings().load_deadline == 600.0
+    assert load_settings(write(tmp_path, "load_deadline = 1\n")).load_deadline == 1.0
+    assert load_settings(write(tmp_path, "load_deadline = 86400\n")).load_deadline == 86400.0
 
 
 def test_new_keys_default_to_the_old_behaviour():

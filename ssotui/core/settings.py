@@ -26,7 +26,12 @@ the access portal's shortcut link (no local credentials; for the console's multi
 _BOOLEAN_KEYS = ("open_browser_on_login", "firefox_containers", "refreshing_shell")
 RATE_LIMIT_RANGE = (0.1, 100000.0)
 """``rate_limit`` bounds, both included: outside them (or nan, inf) the loader's arithmetic
-overflows or its threads wait for ages."""
+overflows or its threads wait for ages. It is the rate the inventory load *starts* at, per
+operation; the rate then adapts to the portal (faster while it answers, slower on a 429)."""
+LOAD_DEADLINE_RANGE = (1.0, 86400.0)
+"""``load_deadline`` bounds in seconds, both included: the longest an inventory load may take
+(retrying throttled requests for as long as the portal throttles) before it stops and shows
+what arrived."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     rate_limit: float = 20.0
+    load_deadline: float = 600.0
     open_browser_on_login: bool = True
     console_mode: str = "federation"
     firefox_containers: bool = False
@@ -115,9 +121,13 @@ def _check(key: str, value: object, path: Path) -> object:
         return {str(k): v.replace(" ", "") for k, v in value.items()}
     if key == "rate_limit":
         low, high = RATE_LIMIT_RANGE
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not low <= value <= high:  # nan fails the comparison too
+        if not _number_within(value, low, high):
             raise bad(f"a positive number of requests per second, from {low:g} to {high:g}")
+        return float(value)
+    if key == "load_deadline":
+        low, high = LOAD_DEADLINE_RANGE
+        if not _number_within(value, low, high):
+            raise bad(f"a number of seconds from {low:g} to {high:g}")
         return float(value)
     if key == "console_mode":
         if value not in CONSOLE_MODES:
@@ -130,6 +140,11 @@ def _check(key: str, value: object, path: Path) -> object:
     if key == "favorites":
         return _check_favorites(value, path)
     raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
+
+
+def _number_within(value: object, low: float, high: float) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and low <= value <= high  # nan fails the comparison too
 
 
 def _check_favorites(value: object, path: Path) -> tuple[tuple[str, str], ...]:
