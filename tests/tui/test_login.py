@@ -9,13 +9,15 @@ import re
 import socket
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ssotui.core.settings import Settings
 from ssotui.tui.screens.login import LoginScreen
 from ssotui.tui.screens.picker import PickerScreen
+from ssotui.tui.widgets.session_header import SessionHeader
 from ssotui.tui.widgets.user_code import UserCode, big_text
 
-from .conftest import make_app, notifications, row_count, sign_in, wait_for
+from .conftest import FIXED_NOW, make_app, notifications, row_count, sign_in, wait_for
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ async def test_login_screen_then_approval_streams_the_picker(emulator, sso_sessi
         )
         assert picker.rows.total_count == row_count(emulator)
         assert picker.progress == f"{row_count(emulator)} roles in 12 accounts"
-        assert picker.signed_in and "token expires in" in label_text(picker, "#token")
+        assert picker.signed_in
+        assert re.fullmatch(r"token (1h 00m|\d+m) · renews itself", label_text(picker, "#token"))
 
 
 async def test_no_display_no_browser_but_keys_open_and_copy(emulator, sso_session, fakes):
@@ -256,3 +259,17 @@ def test_big_text_draws_every_character_of_a_user_code():
     assert len(rows) == 3
     assert len({len(row) for row in rows}) == 1
     assert all(row.strip() for row in rows)
+
+
+def test_the_header_gives_the_access_tokens_time_and_whether_it_renews_itself():
+    """The ~1 h countdown is the access token's, not the session's end."""
+    header = SessionHeader()
+    header.set_reactive(SessionHeader.signed_in, True)
+    header.set_reactive(SessionHeader.now, FIXED_NOW)
+    header.set_reactive(SessionHeader.token_expires, FIXED_NOW + timedelta(minutes=42, seconds=9))
+    header.set_reactive(SessionHeader.refreshable, True)
+    assert header.token_text() == "token 42m · renews itself"
+    header.set_reactive(SessionHeader.refreshable, False)
+    assert header.token_text() == "token 42m · no refresh"
+    header.set_reactive(SessionHeader.token_expires, FIXED_NOW - timedelta(seconds=1))
+    assert header.token_text() == "token expired"

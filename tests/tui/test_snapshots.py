@@ -4,6 +4,7 @@ clock is fixed through ``Services``, input cursors do not blink, the device code
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from ssotui.core.config import load_config
 from ssotui.core.settings import Settings
 
 from .conftest import FIXED_NOW, make_app, set_org_account, sign_in, wait_for
+from .test_login import DEVICE, PKCE
 
 SIZE = (120, 40)
 
@@ -36,7 +38,7 @@ async def loaded(pilot):
 def test_login_screen(snap_compare, emulator, sso_session, fakes):
     """The device login: big user code, approval page, countdown, polling status."""
     fakes.clock = lambda: FIXED_NOW
-    app = make_app(sso_session, fakes)
+    app = make_app(sso_session, fakes, DEVICE)
 
     async def run_before(pilot):
         from ssotui.tui.screens.login import LoginScreen
@@ -53,6 +55,41 @@ def test_login_screen(snap_compare, emulator, sso_session, fakes):
         authorization.expires_at = FIXED_NOW + timedelta(minutes=9, seconds=30)
         login.authorization = None
         login.authorization = authorization
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+BROWSER_PAGE = (
+    "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code"
+    "&client_id=ZXhhbXBsZUNsaWVudElkRXhhbXBsZUNsaWVudElk"
+    "&redirect_uri=http%3A%2F%2F127.0.0.1%3A43121%2Foauth%2Fcallback"
+    "&state=cWhpS3ZtbGJ0cW9hY2t6dXhwZGZ5c2dq&code_challenge_method=S256"
+    "&scopes=sso%3Aaccount%3Aaccess&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
+
+
+def test_browser_login_screen(snap_compare, emulator, sso_session, fakes):
+    """The browser login (PKCE): the page, "Waiting for the browser…" with the time left, and
+    d for a device code."""
+    fakes.clock = lambda: FIXED_NOW
+    app = make_app(sso_session, fakes, PKCE)
+
+    async def run_before(pilot):
+        from ssotui.tui.screens.login import LoginScreen
+
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LoginScreen))
+        login = pilot.app.screen
+        await wait_for(pilot, lambda: login.browser_login is not None)
+        # Stop waiting, and show a fixed page (the emulator's port and state change every run).
+        login.workers.cancel_group(login, "login")
+        fixed = dataclasses.replace(
+            login.browser_login,
+            url=BROWSER_PAGE,
+            expires_at=FIXED_NOW + timedelta(minutes=9, seconds=30),
+        )
+        login.browser_login = None
+        login.browser_login = fixed
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

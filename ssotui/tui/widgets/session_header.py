@@ -1,4 +1,9 @@
-"""The top line: app name, IAM Identity Center session, and the token's remaining time."""
+"""The top line: app name, IAM Identity Center session, how long the access token is valid and
+whether it refreshes itself.
+
+The access token lasts about an hour; with a refresh token it is renewed until the IAM
+Identity Center session ends (which the token cache does not record). So the countdown is the
+token's, never shown as the session's end."""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from ssotui.tui.widgets.format import countdown
 class SessionHeader(Horizontal):
     """``session_label`` and ``start_url`` are data (never markup); ``token_expires`` is the
     access token's expiry, ``refreshable`` whether a refresh token can renew it, ``now`` the
-    clock the countdown is computed against (the screen ticks it every second)."""
+    clock the countdown is computed against (the screen ticks it every second). The text:
+    "token 42m · renews itself" or "token 42m · no refresh" (then a login is needed), and a
+    tooltip that says what the time is."""
 
     # ``var``: the labels below repaint themselves; the container has nothing to repaint.
     session_label: var[str] = var("", init=False)
@@ -35,6 +42,10 @@ class SessionHeader(Horizontal):
         yield Label("", id="token", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#token", Label).tooltip = (
+            "How long the access token is valid. One that renews itself is refreshed until "
+            "the IAM Identity Center session ends; otherwise log in again when it runs out."
+        )
         self._token_changed()
 
     def watch_session_label(self, label: str) -> None:
@@ -63,5 +74,6 @@ class SessionHeader(Horizontal):
             # Seconds only in the last ten minutes: above that the text, and so the header,
             # changes once a minute instead of with every clock tick.
             text = countdown(left) if left < 600 or left >= 3600 else f"{int(left // 60)}m"
-            return f"token expires in {text}"
+            then = "renews itself" if self.refreshable else "no refresh"
+            return f"token {text} · {then}"
         return "token renews on next use" if self.refreshable else "token expired"
