@@ -3,10 +3,11 @@
     .venv/bin/python screenshots/make_screenshots.py
 
 Starts the local emulator (a generated demo org), runs the app headless at 120×40 in a
-throwaway HOME and writes ``login.svg``, ``picker.svg``, ``filtered.svg``, ``menu.svg``,
+throwaway HOME and writes ``login.svg`` (the browser login), ``login-device.svg`` (after ``d``:
+the device code), ``picker.svg``, ``filtered.svg``, ``menu.svg``,
 ``help.svg``, ``destinations.svg`` and ``details.svg`` next to this script. Nothing reaches
-AWS, no browser opens, and no secret is ever on screen: the login shows only the user code,
-and no token, credential or console URL is displayed by the app.
+AWS, no browser opens, and no secret is ever on screen: the logins show a fixed page address
+and user code, and no token, credential or console URL is displayed by the app.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ START_URL = "https://d-9067000000.awsapps.com/start"
 # What the login screen shows instead of the emulator's random code and loopback URL.
 SHOWN_CODE = "WXKD-PQRT"
 SHOWN_URL = "https://device.sso.us-east-1.amazonaws.com/"
+SHOWN_PAGE = (
+    "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code"
+    "&client_id=ZXhhbXBsZUNsaWVudElkRXhhbXBsZUNsaWVudElk"
+    "&redirect_uri=http%3A%2F%2F127.0.0.1%3A43121%2Foauth%2Fcallback"
+    "&state=cWhpS3ZtbGJ0cW9hY2t6dXhwZGZ5c2dq&code_challenge_method=S256"
+    "&scopes=sso%3Aaccount%3Aaccess&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+)
 NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
@@ -79,6 +87,14 @@ async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
 
     await until(lambda: isinstance(app.screen, LoginScreen))
     login = app.screen
+    await until(lambda: login.browser_login is not None)
+    login.workers.cancel_group(login, "login")
+    login.browser_login = dataclasses.replace(
+        login.browser_login, url=SHOWN_PAGE, expires_at=NOW + timedelta(minutes=9, seconds=30)
+    )
+    await shot("login")
+
+    await pilot.press("d")  # the device code instead
     await until(lambda: login.authorization is not None)
     real_code = login.authorization.user_code
     login.workers.cancel_group(login, "login")
@@ -89,7 +105,7 @@ async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
         expires_at=NOW + timedelta(minutes=9, seconds=30),
     )
     login.authorization = shown
-    await shot("login")
+    await shot("login-device")
 
     # Approve the real code, and poll once more to pick up the token.
     emulator.approve(real_code)
@@ -139,6 +155,10 @@ def main() -> int:
             from ssotui.core.settings import Settings
             from ssotui.tui.services import Services
 
+            @dataclasses.dataclass(frozen=True)
+            class BrowserLoginSettings(Settings):
+                login_flow: str = "pkce"  # as on a desktop, whatever this machine is
+
             add_sso_session("demo", START_URL, "us-east-1")
             config = load_config()
             clock = Clock()
@@ -151,7 +171,8 @@ def main() -> int:
                 environ={"SHELL": "/bin/sh"},
                 cursor_blink=False,
             )
-            app = make_app(config.sessions["demo"], config, Settings(), services=services)
+            settings = BrowserLoginSettings()
+            app = make_app(config.sessions["demo"], config, settings, services=services)
             app.run(
                 headless=True,
                 size=SIZE,
