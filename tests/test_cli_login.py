@@ -245,3 +245,25 @@ def test_status_imports_neither_boto3_nor_textual(emulator, sso_session):
     )
     assert "session: test" in proc.stdout
     assert "HEAVY=\n" in proc.stderr
+
+
+def test_ctrl_c_while_waiting_for_the_browser_is_one_line_and_130(emulator, sso_session):
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ssotui", "login", "--use-authorization-code", "--no-browser"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("Waiting for the browser"):
+            break
+    assert lines[-1].startswith("Waiting for the browser"), "".join(lines)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 130
+    assert rest == "ssotui: cancelled.\n", "".join(lines) + rest
