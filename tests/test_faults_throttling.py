@@ -167,13 +167,7 @@ def test_the_rate_comes_down_to_the_portals_limit(make_emulator):
     "use_http",
     [
         False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="portal_http does not pass the answer's headers on (see the report)",
-            ),
-        ),
+        True,
     ],
     ids=["botocore", "http"],
 )

@@ -71,11 +71,12 @@ class PortalHttpError(Exception):
         status: int | None,
         endpoint_url: str,
         limit: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.response = {
             "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status},
+            "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers or {}},
         }
         self.kwargs = {"endpoint_url": endpoint_url}  # what to_sso_error names in messages
         self.limit = limit
@@ -238,7 +239,9 @@ class PortalHttp:
         message = ""
         if isinstance(data, dict):
             message = str(data.get("message") or data.get("Message") or "")
-        raise PortalHttpError(code, message, status, self.endpoint_url)
+        # Lower-case names, as botocore gives them (Retry-After is read from these).
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        raise PortalHttpError(code, message, status, self.endpoint_url, headers=headers)
 
     def _network(self, exc: BaseException) -> PortalHttpError:
         return PortalHttpError(
