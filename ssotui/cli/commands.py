@@ -103,7 +103,7 @@ def cmd_list(args) -> int:
     sso, _settings = client(args)
     inventory = None if args.refresh else sso.cached_inventory()
     if inventory is None or not inventory.complete:
-        inventory = sso.load_inventory(on_event=_progress_printer())
+        inventory = sso.refresh_inventory(on_event=_progress_printer())
     warn_skipped(inventory)
     rows = inventory.assignments()
     if args.json:

@@ -23,12 +23,44 @@ def _check_region_flag(args) -> None:
             )
 
 
-def _workload_region(args, sso, settings) -> str:
-    return getattr(args, "workload_region", None) or settings.default_region or sso.session.region
+def _workload_region(args, chosen, settings) -> str:
+    return getattr(args, "workload_region", None) or settings.default_region or chosen.region
 
 
-def _target(args, sso):
-    return sso.resolve(args.account, args.role, inventory=sso.cached_inventory())
+def _local(args):
+    """(session, settings, assignment or None, credentials or None) from local files alone:
+    the assignment when the inventory cache knows the account (or it is an id), credentials
+    when the shared cache holds some with at least 15 minutes left. No network, no boto3."""
+    from ssotui.core import warm
+    from ssotui.core.credcache import CredentialCache
+    from ssotui.core.settings import load_settings
+
+    chosen = session(args)
+    settings = load_settings()
+    inventory = warm.inventory_cache().load(chosen)
+    target = warm.cached_target(inventory, args.account, args.role, chosen.label)
+    creds = None
+    if target is not None:
+        creds = CredentialCache(chosen).fresh(target.account_id, target.role_name)
+    return chosen, settings, target, creds
+
+
+def _client(chosen, settings):
+    from ssotui.core.service import SsoClient
+
+    return SsoClient(chosen, rate_limit=settings.rate_limit)
+
+
+def _role(args):
+    """(session, settings, assignment, credentials): from the caches when they hold them,
+    else the account listed (a name the cache lacks) and the credentials fetched, once for
+    every process asking at the same moment."""
+    chosen, settings, target, creds = _local(args)
+    if creds is None:
+        sso = _client(chosen, settings)
+        target = sso.named(target or sso.target(args.account, args.role))
+        creds = sso.shared_credentials(target, args.account)
+    return chosen, settings, target, creds
 
 
 def cmd_console(args) -> int:
@@ -36,16 +68,26 @@ def cmd_console(args) -> int:
     from ssotui.core.untrusted import for_terminal
 
     _check_region_flag(args)
-    sso, settings = client(args)
-    assignment = _target(args, sso)
-    region = _workload_region(args, sso, settings)
+    chosen, settings, assignment, creds = _local(args)
+    region = _workload_region(args, chosen, settings)
     destination = args.destination or settings.default_destination
-    if args.portal_link:
-        url = sso.portal_link(assignment, region=region, destination=destination)
+    if args.portal_link:  # no credentials needed
+        if assignment is None:
+            assignment = _client(chosen, settings).target(args.account, args.role)
+        target = console.destination_url(destination, region)
+        url = console.portal_link(
+            chosen.start_url, assignment.account_id, assignment.role_name, target
+        )
     else:
-        url = sso.console_url(assignment, region=region, destination=destination)
+        if creds is None:
+            chosen, settings, assignment, creds = _role(args)
+        url = console.signin_url(
+            creds, region=region, destination=destination, issuer=chosen.start_url
+        )
     what = f"{assignment.account_name} ({assignment.account_id}) as {assignment.role_name}"
     if args.container:
+        if assignment.account_name == assignment.account_id:
+            assignment = _client(chosen, settings).named(assignment)
         name = for_terminal(f"{assignment.account_name}/{assignment.role_name}")  # as shown
         url = console.container_url(url, name)
     if args.print:
@@ -59,16 +101,15 @@ def cmd_console(args) -> int:
     return 0
 
 
-def _role_env(args, sso, settings):
+def _role_env(args):
     from ssotui.core import shell
 
-    assignment = _target(args, sso)
-    creds = sso.credentials(assignment)
+    chosen, settings, assignment, creds = _role(args)
     env = shell.role_environment(
         creds,
         assignment,
-        region=_workload_region(args, sso, settings),
-        session_label=sso.session.label,
+        region=_workload_region(args, chosen, settings),
+        session_label=chosen.label,
     )
     return assignment, creds, env
 
@@ -87,8 +128,7 @@ def cmd_shell(args) -> int:
     _check_region_flag(args)
     if args.refreshing:
         return _refreshing_shell(args)
-    sso, settings = client(args)
-    assignment, creds, env = _role_env(args, sso, settings)
+    assignment, creds, env = _role_env(args)
     _warn_if_nested()
     argv = shell.shell_argv(args.shell)
     err(
@@ -106,12 +146,12 @@ def _refreshing_shell(args) -> int:
     from ssotui.core.credserver import CredentialServer, refreshing_environment
 
     sso, settings = client(args)
-    assignment = _target(args, sso)
+    assignment = sso.target(args.account, args.role)
     # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before they
     # expire: hand them ones with more left than that, so they do not ask on every call.
     sso.broker.min_remaining = timedelta(minutes=16)
     sso.credentials(assignment)  # fail now (not logged in, role gone), not in the shell
-    region = _workload_region(args, sso, settings)
+    region = _workload_region(args, sso.session, settings)
     _warn_if_nested()
     argv = shell.shell_argv(args.shell)
     with CredentialServer(lambda: sso.credentials(assignment)) as server:
@@ -135,8 +175,7 @@ def cmd_exec(args) -> int:
     if not argv:
         raise SsoError("nothing to run: use `ssotui exec ACCOUNT ROLE -- CMD [ARGS...]`.")
     _check_region_flag(args)
-    sso, settings = client(args)
-    _assignment, _creds, env = _role_env(args, sso, settings)
+    _assignment, _creds, env = _role_env(args)
     return shell.run(argv, env)
 
 
@@ -144,41 +183,41 @@ def cmd_env(args) -> int:
     from ssotui.core import shell
 
     _check_region_flag(args)
-    sso, settings = client(args)
-    _assignment, _creds, env = _role_env(args, sso, settings)
+    _assignment, _creds, env = _role_env(args)
     print(shell.export_script(env, args.format))
     return 0
 
 
 def cmd_credential_process(args) -> int:
     """Fast on repeat calls: unexpired credentials come from the 0600 file cache without
-    importing boto3; a miss fetches (logging in once, under a lock, if the session ended)."""
-    from ssotui.core.credcache import FETCH_MIN, CredentialCache, process_json
-    from ssotui.core.timeutil import utcnow
+    importing boto3; a miss fetches once for every process asking at the same moment (logging
+    in once, under a lock, if the session ended). A name needs ListAccounts at most."""
+    from ssotui.core import warm
+    from ssotui.core.credcache import CredentialCache, process_json
     from ssotui.core.untrusted import is_account_id
 
     chosen = session(args)
     cache = CredentialCache(chosen)
-
-    def fresh(account_id: str, role: str):
-        cached = cache.load(account_id, role)
-        if cached is not None and cached.expiration - utcnow() >= FETCH_MIN:
-            print(process_json(cached), flush=True)
-            return None, True
-        return cached, False
-
-    if is_account_id(args.account):
-        cached, done = fresh(args.account, args.role)
-        if done:
+    if is_account_id(args.account):  # the fastest path: no inventory read
+        found = cache.fresh(args.account, args.role)
+        if found is not None:
+            print(process_json(found), flush=True)
+            return 0
+    target = warm.cached_target(
+        warm.inventory_cache().load(chosen), args.account, args.role, chosen.label
+    )
+    if target is not None:
+        found = cache.fresh(target.account_id, target.role_name)
+        if found is not None:
+            print(process_json(found), flush=True)
             return 0
     from ssotui.cli.login import log_in
     from ssotui.core import console
     from ssotui.core.relogin import call_with_login
-    from ssotui.core.service import SsoClient
     from ssotui.core.settings import load_settings
 
     settings = load_settings()
-    sso = SsoClient(chosen, rate_limit=settings.rate_limit)
+    sso = _client(chosen, settings)
 
     def with_login(call):
         def log_in_again() -> None:
@@ -187,49 +226,15 @@ def cmd_credential_process(args) -> int:
 
         return call_with_login(sso.auth, call, log_in_again, can_log_in=console.has_display())
 
-    if is_account_id(args.account):
-        # No inventory needed (the portal checks the assignment); a cached one may only
-        # spell the role as the portal does (readonlyaccess -> ReadOnlyAccess).
-        account_id, role = args.account, _role_as_cached(sso, args.account, args.role)
-        if role != args.role:
-            cached, done = fresh(account_id, role)
-            if done:
-                return 0
-    else:
-        target = with_login(lambda: _target(args, sso))
-        account_id, role = target.account_id, target.role_name
-        cached, done = fresh(account_id, role)
-        if done:
-            return 0
-    sso.broker.min_remaining = FETCH_MIN
-
-    def fetch():
-        return sso.broker.get(account_id, role)
-
+    if target is None:
+        target = with_login(lambda: sso.target(args.account, args.role))
+    cached = cache.load(target.account_id, target.role_name)  # more than 10 minutes left
     if cached is None:
-        creds = with_login(fetch)
-        cache.save(creds)
+        creds = with_login(lambda: sso.shared_credentials(target, args.account))
     else:
         try:
-            creds = fetch()  # no interactive login while the cached set still works
+            creds = sso.shared_credentials(target, args.account)  # no interactive login
         except SsoError:
-            creds = cached  # more than 10 minutes left: better than failing
-        else:
-            cache.save(creds)
+            creds = cached  # while the cached set still works: better than failing
     print(process_json(creds), flush=True)
     return 0
-
-
-def _role_as_cached(sso, account_id: str, role: str) -> str:
-    """``role`` as the cached inventory spells it for ``account_id`` when it differs only in
-    case (and only one role matches); else ``role`` as given. No network."""
-    inventory = sso.cached_inventory()
-    if inventory is None:
-        return role
-    from ssotui.core.errors import NotFound
-    from ssotui.core.service import resolve_assignment
-
-    try:
-        return resolve_assignment(inventory.assignments(), account_id, role).role_name
-    except NotFound:
-        return role

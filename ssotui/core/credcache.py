@@ -8,6 +8,10 @@ role)>.json``; each file holds secrets, so it is written atomically with mode 06
 file is tightened on read) and is deleted by ``ssotui logout``, with any temp file a killed
 write left (the session prefix tells whose it is; another session's are removed once stale).
 Nothing here imports boto3: a cache hit must stay fast.
+
+Many processes asking for the same account and role at once (``credential-process``, ``exec``,
+``env``, ``console``, ``shell``) share one GetRoleCredentials: :meth:`CredentialCache.shared`
+takes a per-entry lock (:mod:`locks`) and looks at the cache again once it holds it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -97,6 +101,43 @@ class CredentialCache:
         if creds.expiration - self._clock() <= self.reuse_min:
             return None
         return creds
+
+    def fresh(self, account_id: str, role_name: str, left: timedelta = FETCH_MIN):
+        """Cached credentials with at least ``left`` of their lifetime left, else None."""
+        found = self.load(account_id, role_name)
+        if found is not None and found.expiration - self._clock() >= left:
+            return found
+        return None
+
+    @contextmanager
+    def lock(self, account_id: str, role_name: str) -> Iterator[None]:
+        """Hold the lock of this entry, between processes (``flock`` in the lock directory)."""
+        from ssotui.core import locks
+
+        name = entry_name(self.session, account_id, role_name).replace(".json", ".lock")
+        with locks.held("credentials-" + name):
+            yield
+
+    def shared(
+        self,
+        account_id: str,
+        role_name: str,
+        fetch: Callable[[], RoleCredentials],
+        left: timedelta = FETCH_MIN,
+    ) -> RoleCredentials:
+        """Credentials with at least ``left`` left: cached ones, else ``fetch()``ed once for
+        every process asking at the same moment (under the entry's lock; the cache is read
+        again once the lock is held) and saved."""
+        found = self.fresh(account_id, role_name, left)
+        if found is not None:
+            return found
+        with self.lock(account_id, role_name):
+            found = self.fresh(account_id, role_name, left)
+            if found is not None:
+                return found  # another process fetched them while this one waited
+            creds = fetch()
+            self.save(creds)
+            return creds
 
     def save(self, creds: RoleCredentials) -> None:
         """Write ``creds`` atomically (temp file, fsync, rename) with mode 0600, into a

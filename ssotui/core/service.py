@@ -3,19 +3,26 @@
 ``SsoClient`` wires together the token cache and login (``auth``), the inventory and its
 cache (``inventory``), role credentials (``credentials``) and console URLs (``console``).
 Everything here is blocking: the TUI calls it from thread workers.
+
+The CLI's one-role commands use ``target`` (a name becomes an id through the inventory cache or
+ListAccounts alone, never a full inventory) and ``shared_credentials`` (one GetRoleCredentials
+for every process asking at once, through the 0600 credential cache). ``refresh_inventory``
+lets a second ``list --refresh`` wait for the first and read what it saved.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 
-from ssotui.core import console
+from ssotui.core import console, locks, warm
 from ssotui.core.auth import Authenticator
+from ssotui.core.credcache import FETCH_MIN, CredentialCache
 from ssotui.core.credentials import CredentialBroker
-from ssotui.core.errors import NotFound
+from ssotui.core.errors import NotFound, RoleNotAssigned, SessionExpired
 from ssotui.core.inventory import Inventory, InventoryCache, InventoryEvent, InventoryLoader
-from ssotui.core.models import Assignment, RoleCredentials, SsoSession
+from ssotui.core.models import Account, Assignment, RoleCredentials, SsoSession
 from ssotui.core.untrusted import for_terminal, is_account_id
 
 DEFAULT_RATE_LIMIT = 20.0
@@ -56,6 +63,126 @@ class SsoClient:
         if inventory.complete:
             self.cache.save(self.session, inventory)
         return inventory
+
+    def _lock(self, what: str):
+        return locks.held(locks.lock_name(what, self.session.cache_key, self.session.start_url))
+
+    def refresh_inventory(
+        self, on_event: Callable[[InventoryEvent], None] | None = None
+    ) -> Inventory:
+        """``load_inventory`` under a lock between processes: a caller that had to wait for
+        another one's load takes the complete inventory it saved instead of loading again."""
+        before = self.cached_inventory()
+        with self._lock("inventory"):
+            now = self.cached_inventory()
+            if (
+                now is not None
+                and now.complete
+                and (before is None or now.fetched_at != before.fetched_at)
+            ):
+                return now
+            return self.load_inventory(on_event)
+
+    def target(self, account: str, role: str) -> Assignment:
+        """ACCOUNT (id or name) and ROLE, from the inventory cache when it knows the account,
+        else from ListAccounts alone (one listing for all the processes asking at once, saved
+        as an accounts-only inventory); never ListAccountRoles: the portal judges the role
+        when asked for its credentials. Raises NotFound for a name the portal does not list."""
+        where = self.session.label
+        found = warm.cached_target(self.cached_inventory(), account, role, where)
+        if found is not None:
+            return found
+        with self._lock("accounts"):
+            cached = self.cached_inventory()
+            found = warm.cached_target(cached, account, role, where)
+            if found is not None:
+                return found  # another process listed the accounts while this one waited
+            from ssotui.core.accounts import list_accounts
+
+            listed = list_accounts(self.auth.access_token, self.session.region)
+            inventory = self._save_accounts(listed, cached)
+        found = warm.cached_target(inventory, account, role, where)
+        if found is None:
+            names = {a.account_name for a in listed}
+            hint = _did_you_mean(account, names) or "."
+            raise NotFound(f"no account named {account!r} in {where}{hint}")
+        return found
+
+    def named(self, assignment: Assignment) -> Assignment:
+        """``assignment`` with its account's name, from ListAccounts (alone) when the cache
+        does not know it (an id given, no cache yet)."""
+        if assignment.account_name != assignment.account_id:
+            return assignment
+        account_id = assignment.account_id
+        with self._lock("accounts"):
+            cached = self.cached_inventory()
+            known = cached.account(account_id) if cached is not None else None
+            if known is None:
+                from ssotui.core.accounts import list_accounts
+
+                listed = list_accounts(self.auth.access_token, self.session.region)
+                self._save_accounts(listed, cached)
+                known = next((a for a in listed if a.account_id == account_id), None)
+        if known is None:
+            return assignment
+        return Assignment(account_id, known.account_name, known.email, assignment.role_name)
+
+    def _save_accounts(self, listed: list[Account], cached: Inventory | None) -> Inventory:
+        """An accounts-only inventory (the roles the cache knew kept), saved unless the cache
+        holds a complete one: that is never replaced by less."""
+        from ssotui.core import timeutil
+
+        known = cached.roles if cached is not None else {}
+        roles = {a.account_id: known[a.account_id] for a in listed if a.account_id in known}
+        inventory = Inventory(listed, roles, timeutil.utcnow(), False)
+        latest = self.cached_inventory()
+        if latest is None or not latest.complete:
+            self.cache.save(self.session, inventory)
+        return inventory
+
+    def shared_credentials(
+        self, assignment: Assignment, account: str | None = None, left: timedelta = FETCH_MIN
+    ) -> RoleCredentials:
+        """Credentials with at least ``left`` left from the shared 0600 cache, else fetched
+        once for every process asking at the same moment. A role the portal refuses (403) is
+        a NotFound naming the roles the cache knows for the account when the user named it
+        (``account``, as typed), with the closest; else (an id: the portal is the judge)
+        RoleNotAssigned."""
+        cache = CredentialCache(self.session)
+        account_id, role = assignment.account_id, assignment.role_name
+        # The token is got before the entry's lock is taken, and never renewed under it: a
+        # process that holds the token lock (logging in) may be waiting for the entry's lock.
+        token = self.auth.access_token()
+        try:
+            try:
+                return cache.shared(account_id, role, self._fetcher(account_id, role, token), left)
+            except _RenewToken:
+                token = self.auth.access_token(force_refresh=True)
+                fetch = self._fetcher(account_id, role, token, last=True)
+                return cache.shared(account_id, role, fetch, left)
+        except RoleNotAssigned:
+            inventory = self.cached_inventory()
+            by_name = account is not None and not is_account_id(account)
+            if by_name and inventory is not None and inventory.roles.get(account_id):
+                rows = [row for row in inventory.assignments() if row.account_id == account_id]
+                resolve_assignment(rows, account or account_id, role, self.session.label)
+            raise
+
+    def _fetcher(
+        self, account_id: str, role: str, token: str, last: bool = False
+    ) -> Callable[[], RoleCredentials]:
+        """GetRoleCredentials with ``token``; a 401 raises _RenewToken (renewed outside), or
+        SessionExpired when ``token`` is already a renewed one."""
+
+        def given(force_refresh: bool = False) -> str:
+            if force_refresh and last:
+                raise SessionExpired("IAM Identity Center session expired — run `ssotui login`.")
+            if force_refresh:
+                raise _RenewToken
+            return token
+
+        broker = CredentialBroker(given, self.session.region)
+        return lambda: broker.get(account_id, role)
 
     def inventory(self, refresh: bool = False) -> Inventory:
         """The cached inventory unless ``refresh`` or there is none (or it is incomplete)."""
@@ -102,6 +229,10 @@ class SsoClient:
         return console.portal_link(
             self.session.start_url, assignment.account_id, assignment.role_name, target
         )
+
+
+class _RenewToken(Exception):
+    """GetRoleCredentials answered 401: renew the token (outside the entry's lock), retry."""
 
 
 def resolve_assignment(
