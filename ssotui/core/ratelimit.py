@@ -151,8 +151,9 @@ class RateLimiter:
 
     def answered(self, sent_at: float) -> None:
         """A request sent at ``sent_at`` got through (any answer but a 429)."""
-        if sent_at >= self._decreased_at:
-            self._answered = True  # a plain assignment: no lock needed
+        with self._lock:
+            if sent_at >= self._decreased_at:
+                self._answered = True
 
     def pause(self, seconds: float) -> None:
         """Hand out no slot for ``seconds`` from now (to every thread using this limiter)."""
