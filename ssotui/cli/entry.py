@@ -18,6 +18,16 @@ from ssotui.cli import output
 from ssotui.core.errors import SsoError
 
 COMPLETE = "__complete"  # the hidden completion backend: ssotui __complete SHELL WORD...
+# Commands whose warm path reads no token: they call warn_about_token_files() on a cache miss.
+LIGHT = frozenset({"console", "shell", "exec", "env", "credential-process"})
+
+
+def warn_about_token_files() -> None:
+    """Show the token cache's warnings (e.g. a token file other users could read was
+    tightened) as ``warning: …`` lines."""
+    from ssotui.core import tokencache
+
+    tokencache.set_warning_handler(lambda message: output.err(f"warning: {message}"))
 
 
 def _handlers() -> dict:
@@ -109,10 +119,8 @@ def _run(argv: list[str]) -> int:
 
         enable_debug_logging()
     try:
-        if args.command is not None:  # e.g. a token file other users could read was tightened
-            from ssotui.core import tokencache
-
-            tokencache.set_warning_handler(lambda message: output.err(f"warning: {message}"))
+        if args.command is not None and args.command not in LIGHT:
+            warn_about_token_files()
         return _handlers()[args.command](args)
     except SsoError as exc:
         if debug:

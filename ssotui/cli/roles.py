@@ -46,7 +46,10 @@ def _local(args):
 
 
 def _client(chosen, settings):
+    from ssotui.cli.entry import warn_about_token_files
     from ssotui.core.service import SsoClient
+
+    warn_about_token_files()  # a miss reads the token: its warnings are shown
 
     return SsoClient(chosen, rate_limit=settings.rate_limit)
 
@@ -142,10 +145,12 @@ def cmd_shell(args) -> int:
 def _refreshing_shell(args) -> int:
     from datetime import timedelta
 
+    from ssotui.cli.entry import warn_about_token_files
     from ssotui.core import shell
     from ssotui.core.credserver import CredentialServer, refreshing_environment
 
     sso, settings = client(args)
+    warn_about_token_files()
     assignment = sso.target(args.account, args.role)
     # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before they
     # expire: hand them ones with more left than that, so they do not ask on every call.
