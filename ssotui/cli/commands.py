@@ -34,7 +34,9 @@ def client(args):
     from ssotui.core.settings import load_settings
 
     settings = load_settings()
-    return SsoClient(session(args), rate_limit=settings.rate_limit), settings
+    return SsoClient(
+        session(args), rate_limit=settings.rate_limit, load_deadline=settings.load_deadline
+    ), settings
 
 
 def cmd_login(args) -> int:
@@ -100,13 +102,31 @@ def cmd_logout(args) -> int:
 
 
 def cmd_list(args) -> int:
+    """Every row; exit 3 after printing what arrived when a load ended early (the portal kept
+    throttling past load_deadline, or failed for good after some rows), with one line saying
+    how much is missing."""
+    from ssotui.core.errors import SsoError
+
     sso, _settings = client(args)
     inventory = None if args.refresh else sso.cached_inventory()
     if inventory is None or not inventory.complete:
-        inventory = sso.refresh_inventory(on_event=_progress_printer())
+        loader = sso.loader()
+        try:
+            inventory = sso.refresh_inventory(on_event=_progress_printer(), loader=loader)
+        except SsoError as exc:
+            incomplete = loader.ended_early(exc)  # None: nothing arrived, or login/config
+            if incomplete is None:
+                raise
+            _print_rows(incomplete.inventory, args.json)
+            raise incomplete from exc
+    _print_rows(inventory, args.json)
+    return 0
+
+
+def _print_rows(inventory, as_json: bool) -> None:
     warn_skipped(inventory)
     rows = inventory.assignments()
-    if args.json:
+    if as_json:
         data = [
             {
                 "accountId": r.account_id,
@@ -118,14 +138,13 @@ def cmd_list(args) -> int:
         ]
         # JSON escapes every control character, and ensure_ascii a lone surrogate too.
         print(json.dumps(data, indent=2, ensure_ascii=True))
-        return 0
+        return
     from ssotui.core.untrusted import for_terminal
 
     table = [tuple(map(for_terminal, (r.account_id, r.account_name, r.role_name))) for r in rows]
     width = max((len(name) for _id, name, _role in table), default=12)
     for account_id, name, role in table:
         print(f"{account_id}  {name:<{width}}  {role}")
-    return 0
 
 
 def warn_skipped(inventory) -> None:

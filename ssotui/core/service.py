@@ -21,7 +21,13 @@ from ssotui.core.auth import Authenticator
 from ssotui.core.credcache import FETCH_MIN, CredentialCache
 from ssotui.core.credentials import CredentialBroker
 from ssotui.core.errors import NotFound, RoleNotAssigned, SessionExpired
-from ssotui.core.inventory import Inventory, InventoryCache, InventoryEvent, InventoryLoader
+from ssotui.core.inventory import (
+    DEFAULT_DEADLINE,
+    Inventory,
+    InventoryCache,
+    InventoryEvent,
+    InventoryLoader,
+)
 from ssotui.core.models import Account, Assignment, RoleCredentials, SsoSession
 from ssotui.core.untrusted import for_terminal, is_account_id
 
@@ -29,9 +35,16 @@ DEFAULT_RATE_LIMIT = 20.0
 
 
 class SsoClient:
-    def __init__(self, session: SsoSession, *, rate_limit: float = DEFAULT_RATE_LIMIT) -> None:
+    def __init__(
+        self,
+        session: SsoSession,
+        *,
+        rate_limit: float = DEFAULT_RATE_LIMIT,
+        load_deadline: float = DEFAULT_DEADLINE,
+    ) -> None:
         self.session = session
         self.rate_limit = rate_limit
+        self.load_deadline = load_deadline
         self.auth = Authenticator(session)
         self.broker = CredentialBroker(self.auth.access_token, session.region)
         self.cache = InventoryCache()
@@ -45,7 +58,10 @@ class SsoClient:
     def loader(self) -> InventoryLoader:
         """A loader the caller drives (the TUI streams events and reprioritises it)."""
         return InventoryLoader(
-            self.auth.access_token, self.session.region, rate_limit=self.rate_limit
+            self.auth.access_token,
+            self.session.region,
+            rate_limit=self.rate_limit,
+            deadline=self.load_deadline,
         )
 
     def load_inventory(
@@ -68,7 +84,9 @@ class SsoClient:
         return locks.held(locks.lock_name(what, self.session.cache_key, self.session.start_url))
 
     def refresh_inventory(
-        self, on_event: Callable[[InventoryEvent], None] | None = None
+        self,
+        on_event: Callable[[InventoryEvent], None] | None = None,
+        loader: InventoryLoader | None = None,
     ) -> Inventory:
         """``load_inventory`` under a lock between processes: a caller that had to wait for
         another one's load takes the complete inventory it saved instead of loading again."""
@@ -81,7 +99,7 @@ class SsoClient:
                 and (before is None or now.fetched_at != before.fetched_at)
             ):
                 return now
-            return self.load_inventory(on_event)
+            return self.load_inventory(on_event, loader)
 
     def target(self, account: str, role: str) -> Assignment:
         """ACCOUNT (id or name) and ROLE, from the inventory cache when it knows the account,

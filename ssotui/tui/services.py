@@ -56,7 +56,11 @@ class Services:
         def client_factory(session: SsoSession) -> SsoClient:
             from ssotui.core.service import SsoClient
 
-            return SsoClient(session, rate_limit=settings.rate_limit)
+            return SsoClient(
+                session,
+                rate_limit=settings.rate_limit,
+                load_deadline=settings.load_deadline,
+            )
 
         def open_url(url: str) -> None:
             from ssotui.core.console import open_in_browser
