@@ -194,12 +194,18 @@ def test_an_unknown_account_or_role_is_one_line(signed_in, emulator, command, wh
 # -- device code denied or expired; a token file from another tool --------------------------
 
 
-def other_tools_token(emulator, sso_session) -> Path:
+def other_tools_token(emulator, sso_session, *, ended: bool = False) -> Path:
     """A token file as the AWS CLI wrote it, with a refresh token and keys of other tools,
     and the registration beside it (so that a login here reuses the same client)."""
     path = write_token_file(emulator, sso_session, **OTHER_TOOL_KEYS)
     data = json.loads(path.read_text())
     assert data["refreshToken"]
+    if ended:
+        # Expired, and its session over: `login` (not --force, which ends the session and
+        # deletes the file on purpose) has to log in again.
+        data["expiresAt"] = "2020-01-01T00:00:00Z"
+        path.write_text(json.dumps(data))
+        emulator.end_sessions()
     registration = TokenCache(sso_session).registration_path
     registration.write_text(
         json.dumps(
@@ -215,13 +221,13 @@ def other_tools_token(emulator, sso_session) -> Path:
 
 @pytest.mark.parametrize("how", ["denied", "expired"])
 def test_a_failed_login_leaves_the_token_file_byte_for_byte(emulator, sso_session, how):
-    path = other_tools_token(emulator, sso_session)
+    path = other_tools_token(emulator, sso_session, ended=True)
     before = path.read_bytes()
     if how == "denied":
         emulator.deny_all = True
     else:
         emulator.state.device_ttl = 1.0
-    proc = ssotui("login", "--force", "--no-browser", timeout=30)
+    proc = ssotui("login", "--no-browser", timeout=30)
     assert proc.returncode != 0
     line = last_line(proc)
     assert line.startswith("ssotui: ")
@@ -233,11 +239,11 @@ def test_a_failed_login_leaves_the_token_file_byte_for_byte(emulator, sso_sessio
 def test_a_login_answer_without_a_refresh_token_keeps_the_old_one_and_other_keys(
     emulator, sso_session
 ):
-    path = other_tools_token(emulator, sso_session)
+    path = other_tools_token(emulator, sso_session, ended=True)
     before = json.loads(path.read_text())
     emulator.refresh_tokens = False  # the new answer has an access token only
     emulator.approve_after = 0.2
-    proc = ssotui("login", "--force", "--no-browser", timeout=30)
+    proc = ssotui("login", "--no-browser", timeout=30)
     assert proc.returncode == 0, proc.stderr
     after = json.loads(path.read_text())
     assert after["accessToken"] != before["accessToken"]
