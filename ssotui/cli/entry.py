@@ -118,6 +118,11 @@ def _run(argv: list[str]) -> int:
         from ssotui.core.redact import enable_debug_logging
 
         enable_debug_logging()
+        import logging
+
+        from ssotui import __version__
+
+        logging.getLogger("ssotui").debug("ssotui %s: %s", __version__, args.command or "picker")
     try:
         if args.command is not None and args.command not in LIGHT:
             warn_about_token_files()

@@ -42,6 +42,15 @@ def _local(args):
     creds = None
     if target is not None:
         creds = CredentialCache(chosen).fresh(target.account_id, target.role_name)
+    if creds is not None and getattr(args, "debug", False):
+        import logging  # only with --debug: the warm path stays light
+
+        logging.getLogger("ssotui").debug(
+            "credentials of %s/%s from the credential cache (they expire at %s)",
+            target.account_id,
+            target.role_name,
+            creds.expiration,
+        )
     return chosen, settings, target, creds
 
 
