@@ -158,3 +158,16 @@ def test_favorites_are_account_and_role_pairs_in_the_order_written(tmp_path):
     )
     assert load_settings(write(tmp_path, "favorites = []\n")).favorites == ()
     assert Settings().favorites == ()
+
+
+def test_login_flow_and_redirect_port_are_read_and_checked(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('login_flow = "device"\nredirect_port = 8400\n')
+    settings = load_settings(path)
+    assert settings.login_flow == "device" and settings.redirect_port == 8400
+    assert load_settings(tmp_path / "missing.toml").login_flow == "auto"
+    for bad in ('login_flow = "browser"', "redirect_port = 0", "redirect_port = 70000",
+                'redirect_port = "8400"', "redirect_port = true"):
+        path.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=f"{path}: {bad.split()[0]} must be"):
+            load_settings(path)

@@ -23,6 +23,7 @@ ENTER_ACTIONS = ("menu", "console", "copy_url", "shell", "exports", "portal")
 CONSOLE_MODES = ("federation", "portal")
 """How ``o`` opens the console: a federated sign-in URL made from the role's credentials, or
 the access portal's shortcut link (no local credentials; for the console's multi-session mode)."""
+LOGIN_FLOWS = ("auto", "pkce", "device")
 _BOOLEAN_KEYS = ("open_browser_on_login", "firefox_containers", "refreshing_shell")
 RATE_LIMIT_RANGE = (0.1, 100000.0)
 """``rate_limit`` bounds, both included: outside them (or nan, inf) the loader's arithmetic
@@ -44,6 +45,11 @@ class Settings:
     theme: str | None = None
     rate_limit: float = 20.0
     load_deadline: float = 600.0
+    login_flow: str = "auto"
+    """auto: the browser (PKCE) for an [sso-session], the device code where a browser cannot
+    call back (SSH, containers, CI, no display); pkce or device: always that one."""
+    redirect_port: int | None = None
+    """A fixed loopback port for the browser login's callback (for ``ssh -L``)."""
     open_browser_on_login: bool = True
     console_mode: str = "federation"
     firefox_containers: bool = False
@@ -129,6 +135,14 @@ def _check(key: str, value: object, path: Path) -> object:
         if not _number_within(value, low, high):
             raise bad(f"a number of seconds from {low:g} to {high:g}")
         return float(value)
+    if key == "login_flow":
+        if value not in LOGIN_FLOWS:
+            raise bad("one of " + ", ".join(LOGIN_FLOWS))
+        return value
+    if key == "redirect_port":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+            raise bad("a port number from 1 to 65535")
+        return value
     if key == "console_mode":
         if value not in CONSOLE_MODES:
             raise bad("one of " + ", ".join(CONSOLE_MODES))

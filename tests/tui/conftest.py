@@ -80,7 +80,9 @@ def make_app(
     **kwargs,
 ):
     """The app as the CLI builds it (``ssotui.app_factory.make_app``), with ``fakes``."""
-    settings = settings or Settings()
+    # The device code unless a test asks for the browser login: which one "auto" picks depends
+    # on the machine (a display, SSH, a container).
+    settings = settings or Settings(login_flow="device")
     return build_app(
         session,
         aws_config if aws_config is not None else load_config(),

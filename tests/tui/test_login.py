@@ -8,7 +8,6 @@ import asyncio
 import re
 import socket
 import urllib.request
-from dataclasses import dataclass
 from datetime import timedelta
 
 from ssotui.core.settings import Settings
@@ -19,16 +18,8 @@ from ssotui.tui.widgets.user_code import UserCode, big_text
 
 from .conftest import FIXED_NOW, make_app, notifications, row_count, sign_in, wait_for
 
-
-@dataclass(frozen=True)
-class FlowSettings(Settings):
-    """Settings with the ``login_flow`` key (auto, pkce or device)."""
-
-    login_flow: str = "auto"
-
-
-DEVICE = FlowSettings(login_flow="device")
-PKCE = FlowSettings(login_flow="pkce")
+DEVICE = Settings(login_flow="device")
+PKCE = Settings(login_flow="pkce")
 
 
 def label_text(screen, selector: str) -> str:
@@ -113,7 +104,7 @@ async def test_d_switches_from_the_browser_to_the_device_code(emulator, sso_sess
 
 async def test_over_ssh_the_screen_uses_the_device_code_and_says_why(emulator, sso_session, fakes):
     fakes.environ.update(DISPLAY=":0", SSH_CONNECTION="10.0.0.1 5555 10.0.0.2 22")
-    app = make_app(sso_session, fakes, FlowSettings())
+    app = make_app(sso_session, fakes, Settings(login_flow="auto"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
         screen = app.screen
@@ -172,7 +163,7 @@ async def test_no_display_no_browser_but_keys_open_and_copy(emulator, sso_sessio
 async def test_settings_can_turn_off_the_automatic_browser(emulator, sso_session, fakes):
     fakes.environ["BROWSER"] = "firefox"
     app = make_app(
-        sso_session, fakes, FlowSettings(login_flow="device", open_browser_on_login=False)
+        sso_session, fakes, Settings(login_flow="device", open_browser_on_login=False)
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
