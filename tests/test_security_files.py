@@ -430,3 +430,36 @@ def test_a_directory_inside_another_users_or_an_open_directory_is_refused(tmp_pa
     sticky_ours.mkdir()
     sticky_ours.chmod(0o1777)  # like /tmp: others cannot move what is ours
     assert paths.private_dir(sticky_ours / "ssotui").is_dir()
+
+
+def test_an_inventory_cache_someone_else_could_have_planted_is_not_read(tmp_path):
+    """A forged account list (a trial renamed the management account 'sandbox-…-TRUSTME') is
+    never read from a directory or file that is not ours alone."""
+    from ssotui.core import timeutil
+    from ssotui.core.inventory import Inventory, InventoryCache
+    from ssotui.core.models import Account
+
+    cache = InventoryCache(tmp_path / "inventory")
+    inventory = Inventory(
+        [Account("111122223333", "clip\x1b]52;c;ZQ==\x07board", "")],
+        {"111122223333": ("Admin",)},
+        timeutil.utcnow(),
+        True,
+    )
+    cache.save(SESSION, inventory)
+    path = cache.path_for(SESSION)
+    assert path.read_bytes().isascii() and b"\x1b" not in path.read_bytes()
+    assert cache.load(SESSION).accounts[0].account_name.startswith("clip\x1b")  # ours: read
+    if os.getuid() == 0:
+        nobody = pwd.getpwnam("nobody").pw_uid
+        os.chown(path, nobody, nobody)  # a file of someone else's in our directory
+        assert cache.load(SESSION) is None
+        os.chown(path, 0, 0)
+    real = tmp_path / "real.json"
+    path.rename(real)
+    path.symlink_to(real)  # a link to a file elsewhere
+    assert cache.load(SESSION) is None
+    path.unlink()
+    real.rename(path)
+    (tmp_path / "inventory").chmod(0o777)  # a directory others could have written to
+    assert cache.load(SESSION) is None

@@ -37,8 +37,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import re
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -851,8 +853,17 @@ class InventoryCache:
         return self.directory / f"{key}.json"
 
     def load(self, session: SsoSession) -> Inventory | None:
+        """The saved inventory, or None. Only from a private directory of ours and a regular
+        file of ours (not a symlink): a list planted by someone else could rename accounts."""
+        if not paths.is_private_dir(self.directory):
+            return None
         try:
-            data = json.loads(self.path_for(session).read_text(encoding="utf-8"))
+            fd = os.open(self.path_for(session), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                    return None
+                data = json.loads(handle.read())
             return _decode(data, session)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
@@ -866,11 +877,9 @@ class InventoryCache:
         try:
             paths.private_dir(self.directory)
             target = self.path_for(session)
-            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-            try:
-                atomic_write_text(target, text, mode=0o600)
-            except UnicodeEncodeError:  # a lone surrogate that got past clean_text: escape it
-                atomic_write_text(target, json.dumps(data, indent=1) + "\n", mode=0o600)
+            # ASCII: every control character and non-ASCII letter escaped, so that `cat` of the
+            # file shows no portal-sent escape sequence, and no name can fail to encode.
+            atomic_write_text(target, json.dumps(data, indent=1) + "\n", mode=0o600)
         except (OSError, ValueError) as exc:
             log.warning("could not write the inventory cache in %s: %s", self.directory, exc)
 

@@ -108,6 +108,16 @@ def shared_dir(path: Path) -> Path:
     return path
 
 
+def is_private_dir(path: Path) -> bool:
+    """Whether ``path`` exists and passes :func:`private_dir`'s checks (it is not created).
+    For readers: a cache in a directory someone else controls may have been planted."""
+    try:
+        _check_dir(path, strict=True)
+    except OSError:  # UnsafeDirectory is one
+        return False
+    return True
+
+
 def _check_dir(path: Path, *, strict: bool) -> None:
     try:
         st = os.lstat(path)
