@@ -603,7 +603,44 @@ def table(results: dict, sizes: dict) -> list[str]:
             "—",
             r["median"] <= 150,
         )
+    if "B8" in results:
+        r = results["B8"]
+        one = [sum(c.values()) for c in r["one_process_calls"]]
+        many = [sum(c.values()) for c in r["parallel_calls"]]
+        add(
+            "B8",
+            f"{r['callers']} parallel `credential-process` by account name, cold cache, "
+            f"{r.get('accounts', 300)} accounts, portal at 20 req/s; failed per run {r['failed']}",
+            f"{statistics.median(many):.0f} portal calls together "
+            f"(one process alone: {statistics.median(one):.0f})",
+            "all succeed",
+            "one process's calls",
+            f"{statistics.median(r['ratio']):.2f}×",
+            "—",
+            r["all_succeeded"],
+        )
+    if "B9" in results:
+        r = results["B9"]
+        bare = r["seconds"]["python -c pass"]
+        for label, ratio in r["ratio"].items():
+            add(
+                "B9",
+                f"warm `{label}` (valid cached credentials), median of {r['runs']}",
+                f"{fmt_s(r['seconds'][label])}",
+                "≤ 5× `python -c pass`",
+                f"{fmt_s(bare)}: `python -c pass`",
+                f"{ratio:.1f}×",
+                "—",
+                ratio <= 5.0,
+            )
     return lines
+
+
+def _callers():
+    """benchmarks/callers.py (B8, B9); imported when used, as it imports this module."""
+    import callers
+
+    return callers
 
 
 def machine() -> str:
@@ -625,7 +662,11 @@ def main() -> int:
         "--smoke", action="store_true", help="one tiny run of each kind; no timing gates"
     )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", nargs="+", default=["B1", "B2", "B3", "B4", "B5", "B6", "B7"])
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"],
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip aws-sso-util")
     parser.add_argument("--json", default=str(HERE / "results.json"))
     args = parser.parse_args()
@@ -666,6 +707,8 @@ def main() -> int:
             label = f"B5-{rows // 1000}k" if rows >= 1000 else f"B5-{rows}"
             steps.append((label, lambda rows=rows: b5(tmp, runs, rows)))
         steps.append(("B7", lambda: b7(tmp, runs, *sizes["b7"])))
+        steps.append(("B8", lambda: _callers().b8(tmp, 1 if args.smoke else min(runs, 3))))
+        steps.append(("B9", lambda: _callers().b9(tmp, 3 if args.smoke else 20)))
         for name, step in steps:
             if name.split("-")[0] not in only and not (name.startswith("B5") and "B6" in only):
                 continue

@@ -39,7 +39,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 
 DOUBLING = 0.25  # seconds of waiting on the rate in which slow start doubles it
 BETA = 0.7  # a 429 multiplies the rate by this
@@ -230,6 +229,8 @@ def retry_after_seconds(headers: object) -> float | None:
     seconds = _number(value)
     if seconds is not None:
         return seconds
+    from email.utils import parsedate_to_datetime  # here: an HTTP date is rare, the import not
+
     try:
         when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):

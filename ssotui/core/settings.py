@@ -9,7 +9,6 @@ module (shipped in the package; :func:`example_text` returns it).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +76,8 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the settings ({exc.__class__.__name__}).") from None
+    import tomllib  # only when there is a file: a warm command without one skips the import
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
