@@ -233,7 +233,7 @@ def hostile_device_answers(emulator, monkeypatch, **fields) -> None:
 def test_login_refuses_a_verification_url_a_browser_must_not_get(hostile, monkeypatch, uri):
     hostile.approve_after = 0.2
     hostile_device_answers(hostile, monkeypatch, verificationUri=uri, verificationUriComplete=uri)
-    proc = run_ssotui("login", "--no-browser", "--force")
+    proc = run_ssotui("login", "--use-device-code", "--no-browser", "--force")
     line = assert_one_line_error(proc, "approval page address")
     assert uri not in line and not UNSAFE.search(line)
 
@@ -242,7 +242,7 @@ def test_a_login_code_with_escapes_never_reaches_the_terminal(hostile, monkeypat
     hostile.approve_after = 0.2
     code = "ABCD-\x1b]52;c;ZWNobyBwd25lZA==\x07EFGH\u202e"
     hostile_device_answers(hostile, monkeypatch, userCode=code)
-    proc = ssotui_bytes("login", "--no-browser", "--force")
+    proc = ssotui_bytes("login", "--use-device-code", "--no-browser", "--force")
     err = proc.stderr.decode("utf-8")
     assert not UNSAFE.search(err), err
     if proc.returncode == 0:  # shown made safe
