@@ -56,14 +56,16 @@ def run_demo(
     from ssotui.core.settings import load_settings
     from ssotui.emulator import Emulator
 
-    root = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
-    _write_private(root / PID_FILE, f"{os.getpid()}\n")
-    remove_stale_demos(root.parent, keep=root)
-    emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile).start()
     saved = dict(os.environ)
-    app = None
+    app = root = emulator = None
+    # The handlers go in first: a hangup at any later point ends in the finally below.
     previous = _exit_on_hangup(lambda: app)
     try:
+        root = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
+        _write_private(root / PID_FILE, f"{os.getpid()}\n")
+        remove_stale_demos(root.parent, keep=root)
+        emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile)
+        emulator.start()
         os.environ.update(demo_environment(emulator.base_url, root))
         print(
             f"ssotui demo: an emulated organization with {accounts} accounts is serving at "
@@ -77,10 +79,12 @@ def run_demo(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        emulator.stop()
+        if emulator is not None:
+            emulator.stop()
         os.environ.clear()
         os.environ.update(saved)
-        shutil.rmtree(root, ignore_errors=True)
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _write_private(path: Path, text: str) -> None:
