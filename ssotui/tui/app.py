@@ -6,6 +6,7 @@ constructor (``services`` is what tests replace), so the app never reads global 
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -132,7 +133,16 @@ class SsoTuiApp(App[None]):
         if callable(sections):
             parts, notes = sections()
         else:
-            parts, notes = [(screen.__class__.__name__, list(screen.BINDINGS))], ""
+            # The screen's keys that work now (as the footer shows them), under a readable title.
+            title = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", screen.__class__.__name__)
+            title = title.removesuffix(" Screen").removesuffix("Screen") or "This screen"
+            usable = [
+                binding
+                for binding in screen.BINDINGS
+                if not isinstance(binding, Binding)
+                or screen.check_action(binding.action, ()) is not False
+            ]
+            parts, notes = [(title, usable)], ""
         parts.append(("Everywhere", list(self.BINDINGS) + list(App.BINDINGS)))
         self.push_screen(HelpScreen(parts, self.keymap, notes))
 

@@ -264,3 +264,19 @@ def test_the_header_gives_the_access_tokens_time_and_whether_it_renews_itself():
     assert header.token_text() == "token 42m · no refresh"
     header.set_reactive(SessionHeader.token_expires, FIXED_NOW - timedelta(seconds=1))
     assert header.token_text() == "token expired"
+
+
+async def test_help_on_the_device_code_screen_has_a_title_and_only_keys_that_work(
+    emulator, sso_session, fakes
+):
+    from ssotui.tui.screens.help import HelpScreen
+
+    app = make_app(sso_session, fakes, DEVICE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        text = str(app.screen.query_one("#help-text").render())
+        assert "LoginScreen" not in text and "Login" in text
+        assert "Try again" not in text  # r works only after a failed login
+        assert "Copy" in text  # c does
