@@ -39,6 +39,15 @@ class ProxiedSender:
                 "timeout", f"no answer within {seconds:g} s", None, self._endpoint_url, seconds
             )
         if call.error is not None:
+            from botocore.exceptions import ReadTimeoutError
+
+            if isinstance(call.error, ReadTimeoutError):
+                # botocore's own read timeout (also DEADLINE) fired first: the same timeout,
+                # and, like ours, not to be retried.
+                seconds = portal_http.DEADLINE
+                raise PortalHttpError(
+                    "timeout", f"no answer within {seconds:g} s", None, self._endpoint_url, seconds
+                ) from None
             raise call.error
         if call.too_large:
             limit = portal_http.MAX_BODY

@@ -60,7 +60,8 @@ async def test_browser_login_waits_for_the_browser_then_the_picker(emulator, sso
         back = await asyncio.to_thread(browser_visits, fakes.opened[0])
         assert back.startswith(login.redirect_uri + "?")
         await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
-        assert app.screen.signed_in
+        # The picker reads the saved token as it mounts.
+        await wait_for(pilot, lambda: app.screen.signed_in, what="signed in")
         assert emulator.stats.calls["StartDeviceAuthorization"] == 0
         assert not is_listening(login.listener.port)
 
