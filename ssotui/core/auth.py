@@ -677,10 +677,7 @@ class Authenticator:
         existed = self.cache.token_path.exists()
         if token is not None:
             self._server_logout(token)
-        with self.cache.lock():
-            self.cache.delete_token()
-        with self._memo_lock:
-            self._memo = None
+        self._forget_token()
         return existed
 
     def end_session(self) -> bool:
@@ -695,11 +692,15 @@ class Authenticator:
         except SsoError:
             token = self._previous_token()
         confirmed = token is not None and self._server_logout(token)
+        self._forget_token()
+        return confirmed
+
+    def _forget_token(self) -> None:
+        """Delete this session's token file (under the lock) and the token held in memory."""
         with self.cache.lock():
             self.cache.delete_token()
         with self._memo_lock:
             self._memo = None
-        return confirmed
 
     def _server_logout(self, token: Token) -> bool:
         """``sso.Logout`` within LOGOUT_TIMEOUT seconds; True if the portal answered 2xx."""

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
@@ -71,27 +69,14 @@ class CredentialCache:
 
     def load(self, account_id: str, role_name: str) -> RoleCredentials | None:
         """Cached credentials with more than ``reuse_min`` left, else None (never raises)."""
-        path = self.path(account_id, role_name)
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
+        raw = paths.read_own_file(self.path(account_id, role_name), tighten=True)
+        if raw is None:
             return None
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
-                return None
-            if st.st_mode & 0o077:
-                with suppress(OSError):
-                    os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "r", encoding="utf-8") as handle:
-                fd = -1
-                data = json.load(handle)
+            data = json.loads(raw)
             creds = _from_dict(data)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
-        finally:
-            if fd >= 0:
-                os.close(fd)
         if (
             creds.account_id != account_id
             or creds.role_name != role_name

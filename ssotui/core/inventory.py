@@ -37,10 +37,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
 import re
-import stat
 import threading
 import time
 from collections import OrderedDict
@@ -857,14 +855,11 @@ class InventoryCache:
         file of ours (not a symlink): a list planted by someone else could rename accounts."""
         if not paths.is_private_dir(self.directory):
             return None
+        raw = paths.read_own_file(self.path_for(session))
+        if raw is None:
+            return None
         try:
-            fd = os.open(self.path_for(session), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-                    return None
-                data = json.loads(handle.read())
-            return _decode(data, session)
+            return _decode(json.loads(raw), session)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 

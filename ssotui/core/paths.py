@@ -108,6 +108,29 @@ def shared_dir(path: Path) -> Path:
     return path
 
 
+def read_own_file(path: Path, *, tighten: bool = False) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of ours, opened without following a
+    symlink; else None (also when it cannot be read). ``tighten``: a file of ours that others
+    may read is made 0600 first (it holds secrets)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                return None
+            if tighten and info.st_mode & 0o077:
+                try:
+                    os.fchmod(fd, 0o600)
+                except OSError:
+                    pass
+            return handle.read()
+        except OSError:
+            return None
+
+
 def is_private_dir(path: Path) -> bool:
     """Whether ``path`` exists and passes :func:`private_dir`'s checks (it is not created).
     For readers: a cache in a directory someone else controls may have been planted."""
