@@ -204,7 +204,8 @@ from picker_bench import synthetic_rows
 from ssotui.core import timeutil
 from ssotui.core.config import load_config
 from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account, Token
+from ssotui.core.models import Account
+from ssotui.core.tokens import Token
 from ssotui.core.tokencache import TokenCache
 
 session = load_config().sessions["bench"]

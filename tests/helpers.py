@@ -11,8 +11,9 @@ import threading
 from datetime import datetime, timedelta
 
 from ssotui.core import timeutil
-from ssotui.core.models import SsoSession, Token
+from ssotui.core.models import SsoSession
 from ssotui.core.tokencache import TokenCache
+from ssotui.core.tokens import Token
 
 
 def sign_in(emulator, session: SsoSession, expires_at: datetime | None = None) -> Token:

@@ -17,8 +17,9 @@ from ssotui.core.errors import (
     NetworkError,
     SessionExpired,
 )
-from ssotui.core.models import Registration, SsoSession
+from ssotui.core.models import SsoSession
 from ssotui.core.tokencache import TokenCache
+from ssotui.core.tokens import Registration
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 EXPIRED_MESSAGE = "test: IAM Identity Center session expired — run `ssotui login`."

@@ -473,3 +473,27 @@ def test_ctrl_c_before_the_command_runs_is_one_line_and_130(monkeypatch, cli):
     result = cli("list", check=False)
     assert result.code == 130
     assert result.err == "ssotui: cancelled.\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["env", "prod", "Admin", "--format", "fish", "--region", "eu-west-1"],
+        ["exec", "123456789012", "ReadOnly", "--sso-session", "work"],
+        ["console", "prod", "Admin", "--print", "--destination", "s3"],
+        ["credential-process", "prod", "Admin", "--start-url", "https://x.awsapps.com/start"],
+        ["list", "--json", "--refresh"],
+        ["login", "--use-device-code", "--no-browser"],
+        ["profiles", "--write", "--template", "{account_name}"],
+        ["demo", "--accounts", "5"],
+    ],
+)
+def test_the_one_command_parser_parses_as_the_whole_one(argv):
+    """A known command's parser is built alone (faster start-up): it must read argv exactly
+    as the parser of every command does."""
+    from ssotui.cli.parser import COMMANDS, build_parser
+
+    whole = build_parser()
+    choices = next(a for a in whole._actions if a.dest == "command").choices
+    assert sorted(choices) == sorted(COMMANDS)
+    assert vars(build_parser(argv[0]).parse_args(argv)) == vars(whole.parse_args(argv))

@@ -58,6 +58,18 @@ def test_signin_url_is_accepted_by_the_federation_endpoint(emulator):
     assert emulator.stats.calls["Login"] == 1
 
 
+def test_a_huge_signin_answer_is_refused_without_reading_it(emulator):
+    """A sign-in endpoint (AWS_ENDPOINT_URL_SIGNIN may point anywhere) that answers with a
+    gigabyte: one line, at once, and memory stays bounded (only the cap is read)."""
+    creds = role_credentials(emulator)
+    emulator.abuse_ops = {"GetSigninToken"}
+    emulator.huge_body_bytes = 1 << 30
+    started = time.monotonic()
+    with pytest.raises(ConsoleError, match="more than 64 KiB"):
+        console.signin_url(creds, region="eu-west-1")
+    assert time.monotonic() - started < 5
+
+
 def test_signin_url_defaults_to_console_home_and_empty_issuer(emulator):
     url = console.signin_url(role_credentials(emulator), region="us-west-2")
     query = query_of(url)

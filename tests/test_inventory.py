@@ -542,9 +542,9 @@ def test_botocore_path_still_loads_everything(make_emulator):
 
 
 def test_skipped_count_is_exact_past_the_described_rows():
-    from ssotui.core.inventory import MAX_SKIPPED, _Skipped
+    from ssotui.core.inventory_cache import MAX_SKIPPED, Skipped
 
-    skipped = _Skipped()
+    skipped = Skipped()
     for index in range(MAX_SKIPPED + 10):
         skipped.add(f"account id '{index}' is not 12 digits")
     inventory = Inventory([], {}, timeutil.utcnow(), True, skipped.lines())

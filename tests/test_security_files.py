@@ -139,7 +139,7 @@ def test_the_lock_directory_is_checked_too(tmp_path):
 
 
 def sign_in_token():
-    from ssotui.core.models import Token
+    from ssotui.core.tokens import Token
 
     return Token(
         start_url=START_URL,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ ASSIGNMENT = Assignment("012345678901", "payments-prod's", "a@example.com", "Rea
 # Values chosen to break naive quoting in every shell: export_script quotes whatever printable
 # text it is given (role_environment never gives it such values; this is the second defence).
 HOSTILE = (
-    "s3cr'et/$(touch pwned)`touch pwned`\\n\"x\"+AB",
+    's3cr\'et/$(touch pwned)`touch pwned`\\n"x"+AB',
     "tok'en with spaces; $HOME {braces} %PATH% & |pipe| \\'",
     "pwsh\u2019; New-Item pwned; \u2018\u201a\u201b'",
 )
@@ -324,7 +323,7 @@ def test_json_export_and_bare_credentials():
     ],
 )
 def test_credentials_that_are_not_plain_ascii_are_refused(field, value):
-    creds = dataclasses.replace(CREDS, **{field: value})
+    creds = CREDS._replace(**{field: value})
     with pytest.raises(SsoError, match="^the portal sent role credentials with an unusable ") as e:
         shell.role_environment(creds, ASSIGNMENT, region="eu-west-1", session_label="c", base={})
     assert not value or value not in str(e.value)  # a secret is never shown

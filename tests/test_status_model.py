@@ -10,9 +10,10 @@ from helpers import sign_in
 
 from ssotui.core import timeutil
 from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account, Token
+from ssotui.core.models import Account
 from ssotui.core.status import session_status, token_times
 from ssotui.core.tokencache import TokenCache
+from ssotui.core.tokens import Token
 
 
 def api_calls(emulator) -> int:

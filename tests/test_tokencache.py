@@ -17,8 +17,9 @@ import pytest
 
 from ssotui.core import tokencache as tc_module
 from ssotui.core.errors import LoginRequired
-from ssotui.core.models import Registration, SsoSession, Token
+from ssotui.core.models import SsoSession
 from ssotui.core.tokencache import TokenCache
+from ssotui.core.tokens import Registration, Token
 
 REPO = Path(__file__).resolve().parents[1]
 # Subprocesses import ssotui from this checkout whether or not it is installed.
@@ -318,7 +319,8 @@ _WRITER = textwrap.dedent(
     import sys
     from datetime import datetime, timezone
     from pathlib import Path
-    from ssotui.core.models import SsoSession, Token
+    from ssotui.core.models import SsoSession
+    from ssotui.core.tokens import Token
     from ssotui.core.tokencache import TokenCache
 
     session = SsoSession("my-sso", "https://d-1234567890.awsapps.com/start", "us-east-1")

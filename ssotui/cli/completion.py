@@ -239,7 +239,7 @@ def _cached_inventory(values: dict[str, str]):
     """The inventory cached for the session the flags choose (or the only one): None when
     there is none, or when several sessions are configured and none is chosen."""
     from ssotui.core.config import load_config, resolve_session
-    from ssotui.core.inventory import InventoryCache
+    from ssotui.core.inventory_cache import InventoryCache
 
     session = resolve_session(
         load_config(),

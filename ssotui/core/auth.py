@@ -44,8 +44,9 @@ from ssotui.core.errors import (
     SsoError,
     Throttled,
 )
-from ssotui.core.models import DeviceAuthorization, Registration, SsoSession, Token
+from ssotui.core.models import SsoSession
 from ssotui.core.tokencache import TokenCache
+from ssotui.core.tokens import DeviceAuthorization, Registration, Token
 
 if TYPE_CHECKING:  # imported when a browser login starts (http.server is not cheap)
     from ssotui.core import pkce

@@ -11,30 +11,39 @@ from __future__ import annotations
 import configparser
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ssotui.core import paths
 from ssotui.core.errors import ConfigError
-from ssotui.core.files import atomic_write_text
 from ssotui.core.models import DEFAULT_SCOPES, SsoSession
 from ssotui.core.untrusted import is_region
 
 _SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
-@dataclass
 class AwsConfig:
-    """What we read from the AWS config: named sso-sessions and legacy start URLs."""
+    """What we read from the AWS config: named sso-sessions and legacy start URLs.
 
-    path: Path
-    sessions: dict[str, SsoSession] = field(default_factory=dict)
-    legacy: list[SsoSession] = field(default_factory=list)
-    exists: bool = True
-    # ``sso_redirect_port`` of an [sso-session] (the browser login's fixed callback port, for
-    # SSH -L forwarding; as in the AWS CLI), by session name.
-    redirect_ports: dict[str, int] = field(default_factory=dict)
+    ``redirect_ports``: the ``sso_redirect_port`` of an [sso-session] (the browser login's
+    fixed callback port, for SSH -L forwarding; as in the AWS CLI), by session name."""
+
+    def __init__(
+        self,
+        path: Path,
+        sessions: dict[str, SsoSession] | None = None,
+        legacy: list[SsoSession] | None = None,
+        exists: bool = True,
+        redirect_ports: dict[str, int] | None = None,
+    ) -> None:
+        self.path = path
+        self.sessions = {} if sessions is None else sessions
+        self.legacy = [] if legacy is None else legacy
+        self.exists = exists
+        self.redirect_ports = {} if redirect_ports is None else redirect_ports
+
+    def __repr__(self) -> str:
+        return f"AwsConfig({str(self.path)!r}, sessions={sorted(self.sessions)!r})"
 
     def redirect_port(self, session: SsoSession) -> int | None:
         """The configured callback port for ``session``, None when not set."""
@@ -239,6 +248,8 @@ def add_sso_session(name: str, start_url: str, region: str, path: Path | None = 
     sep = "" if not old else ("\n" if old.endswith("\n") else "\n\n")
     if old and not old.endswith("\n\n") and sep == "\n":
         sep = "\n"
+    from ssotui.core.files import atomic_write_text  # writing only: reading stays light
+
     atomic_write_text(target, old + sep + block, mode=mode)
     return path
 

@@ -7,24 +7,22 @@ error message or a log line here. See the protocol reference §6 and §7.2.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 import shlex
-import subprocess
 import sys
 from collections.abc import Mapping
-from typing import Literal
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ssotui.core import untrusted
 from ssotui.core.errors import ConfigError, ConsoleError, NetworkError, SsoError
 from ssotui.core.models import RoleCredentials
 
-Partition = Literal["aws", "aws-cn", "aws-us-gov"]
+Partition = str  # "aws", "aws-cn" or "aws-us-gov" (typing stays off the warm path)
 
 SIGNIN_TIMEOUT = 10.0  # seconds for getSigninToken
+MAX_SIGNIN_BODY = 64 << 10  # bytes of its answer we read at most (a token is ~1 KB)
 BROWSER_GRACE = 0.3  # seconds we wait to see whether a custom browser command fails at once
 DEFAULT_REGION = "us-east-1"
 # Browsers webbrowser may pick on a machine without a display; they run in our terminal.
@@ -206,6 +204,8 @@ def destination_url(destination: str | None, region: str) -> str:
     key = text.lower()
     path = SERVICES.get(key)
     if path is None:
+        import difflib  # a mistyped destination only
+
         close = difflib.get_close_matches(key, SERVICES, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise SsoError(
@@ -282,7 +282,7 @@ def signin_url(
     )
     try:
         with urllib.request.urlopen(request, timeout=SIGNIN_TIMEOUT) as response:
-            body = response.read()
+            body = response.read(MAX_SIGNIN_BODY + 1)  # a token is ~1 KB: never hold more
     except urllib.error.HTTPError as exc:
         status = exc.code
         exc.close()
@@ -297,6 +297,11 @@ def signin_url(
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc.__class__.__name__
         raise NetworkError(f"cannot reach the AWS sign-in endpoint ({host}): {reason}.") from None
+    if len(body) > MAX_SIGNIN_BODY:
+        raise ConsoleError(
+            f"the AWS sign-in endpoint ({host}) sent an answer of more than "
+            f"{MAX_SIGNIN_BODY >> 10} KiB; it is not a sign-in token."
+        )
     try:
         token = json.loads(body)["SigninToken"]
         if not isinstance(token, str) or not token:
@@ -405,6 +410,8 @@ def open_in_browser(url: str, command: str | None = None) -> None:
     anything for a URL that :func:`checked_browser_url` refuses."""
     url = checked_browser_url(url)
     if command and command.strip():
+        import subprocess  # opening only: `console --print` stays light
+
         argv = browser_argv(url, command)
         try:
             child = subprocess.Popen(

@@ -1,29 +1,36 @@
-"""Plain, immutable data the rest of the app passes around."""
+"""Plain, immutable data the rest of the app passes around: sessions, accounts, assignments
+and role credentials.
+
+These are named tuples rather than dataclasses: the warm path (``ssotui env`` with cached
+credentials) builds them, and importing :mod:`dataclasses` alone costs more than a third of
+what that command may take (issue 12, B9). They compare, hash and ``_replace`` like frozen
+dataclasses; the reprs leave secrets out. The login's data is in :mod:`tokens`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections import namedtuple
 
 DEFAULT_SCOPES: tuple[str, ...] = ("sso:account:access",)
 
 
-@dataclass(frozen=True)
-class SsoSession:
+class SsoSession(
+    namedtuple(
+        "SsoSession",
+        "name start_url region scopes configured_scopes",
+        defaults=(DEFAULT_SCOPES, None),
+    )
+):
     """One IAM Identity Center instance as configured by the user.
 
     ``name`` is the ``[sso-session NAME]`` section name, or None for a legacy profile or
     ``--start-url``: the token cache file is keyed by the name when there is one, else by the
-    exact start URL (as the AWS CLI does).
+    exact start URL (as the AWS CLI does). ``configured_scopes`` are the scopes exactly as
+    configured (None without ``sso_registration_scopes``): the AWS CLI's registration cache
+    key is made of them.
     """
 
-    name: str | None
-    start_url: str
-    region: str
-    scopes: tuple[str, ...] = DEFAULT_SCOPES
-    # Scopes exactly as configured (None when the config has no sso_registration_scopes):
-    # this is what the AWS CLI puts into its registration cache key.
-    configured_scopes: tuple[str, ...] | None = None
+    __slots__ = ()
 
     @property
     def cache_key(self) -> str:
@@ -34,74 +41,30 @@ class SsoSession:
         return self.name if self.name is not None else self.start_url
 
 
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    account_name: str
-    email: str = ""
+class Account(namedtuple("Account", "account_id account_name email", defaults=("",))):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(namedtuple("Assignment", "account_id account_name email role_name")):
     """One row of the picker: an account and one permission set the user holds in it."""
 
-    account_id: str
-    account_name: str
-    email: str
-    role_name: str
+    __slots__ = ()
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.account_id, self.role_name)
 
 
-@dataclass(frozen=True)
-class Token:
-    """The SSO access token as stored in ``~/.aws/sso/cache/<sha1>.json``.
+class RoleCredentials(
+    namedtuple(
+        "RoleCredentials",
+        "account_id role_name access_key_id secret_access_key session_token expiration",
+    )
+):
+    __slots__ = ()
 
-    ``extra`` keeps keys written by other tools so that we never write back less than we read.
-    """
-
-    start_url: str
-    region: str
-    access_token: str = field(repr=False)
-    expires_at: datetime
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    registration_expires_at: datetime | None = None
-    refresh_token: str | None = field(default=None, repr=False)
-    extra: dict = field(default_factory=dict, repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Registration:
-    """An OIDC client registration (the AWS CLI caches these beside the tokens)."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    expires_at: datetime
-    scopes: tuple[str, ...] | None = None
-    grant_types: tuple[str, ...] | None = None
-
-
-@dataclass
-class DeviceAuthorization:
-    """A pending device-code login. ``interval`` grows by 5 s on each SlowDown."""
-
-    user_code: str
-    verification_uri: str
-    verification_uri_complete: str
-    device_code: str = field(repr=False)
-    expires_at: datetime
-    interval: float
-    registration: Registration = field(repr=False)
-
-
-@dataclass(frozen=True)
-class RoleCredentials:
-    account_id: str
-    role_name: str
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str = field(repr=False)
-    expiration: datetime
+    def __repr__(self) -> str:  # the secret key and the session token stay out
+        return (
+            f"RoleCredentials(account_id={self.account_id!r}, role_name={self.role_name!r}, "
+            f"access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
+        )

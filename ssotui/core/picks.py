@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ssotui.core import paths
-from ssotui.core.config import atomic_write_text
 from ssotui.core.errors import NotFound
+from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Assignment
 from ssotui.core.service import resolve_assignment
 

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from ssotui.core.errors import SsoError
-from ssotui.core.models import Registration
+from ssotui.core.tokens import Registration
 
 CALLBACK_PATH = "/oauth/callback"
 # What is registered: loopback, no port (the service accepts any port at authorize time).

@@ -19,8 +19,9 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ssotui.core.config import atomic_write_text, written_path
+from ssotui.core.config import written_path
 from ssotui.core.errors import ConfigError
+from ssotui.core.files import atomic_write_text
 from ssotui.core.models import Assignment, SsoSession
 from ssotui.core.untrusted import for_terminal, is_account_id, is_region, is_role_name
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from ssotui.core.auth import Authenticator
 from ssotui.core.errors import LoginRequired
-from ssotui.core.models import Token
+from ssotui.core.tokens import Token
 
 T = TypeVar("T")
 

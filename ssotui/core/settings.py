@@ -9,8 +9,9 @@ module (shipped in the package; :func:`example_text` returns it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
+from types import MappingProxyType
 
 from ssotui.core import paths
 from ssotui.core.config import validate_region
@@ -34,30 +35,54 @@ LOAD_DEADLINE_RANGE = (1.0, 86400.0)
 what arrived."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    enter_action: str = "menu"
-    default_region: str | None = None
-    default_destination: str | None = None
-    browser_command: str | None = None
-    keymap: dict[str, str] = field(default_factory=dict)
-    theme: str | None = None
-    rate_limit: float = 20.0
-    load_deadline: float = 600.0
-    login_flow: str = "auto"
-    """auto: the browser (PKCE) for an [sso-session], the device code where a browser cannot
-    call back (SSH, containers, CI, no display); pkce or device: always that one."""
-    redirect_port: int | None = None
-    """A fixed loopback port for the browser login's callback (for ``ssh -L``)."""
-    open_browser_on_login: bool = True
-    console_mode: str = "federation"
-    firefox_containers: bool = False
-    refreshing_shell: bool = False
-    favorites: tuple[tuple[str, str], ...] = ()
-    """Rows pinned first, in this order: (ACCOUNT, ROLE) with ACCOUNT a 12-digit id or an
-    account name, resolved like the CLI's ``ACCOUNT ROLE`` arguments."""
-    path: Path | None = field(default=None, compare=False)
-    """The file these settings came from (None for defaults)."""
+_DEFAULTS: dict[str, object] = {
+    "enter_action": "menu",
+    "default_region": None,
+    "default_destination": None,
+    "browser_command": None,
+    "keymap": MappingProxyType({}),  # binding id -> keys; read-only, shared by every default
+    "theme": None,
+    "rate_limit": 20.0,
+    "load_deadline": 600.0,
+    # auto: the browser (PKCE) for an [sso-session], the device code where a browser cannot
+    # call back (SSH, containers, CI, no display); pkce or device: always that one.
+    "login_flow": "auto",
+    "redirect_port": None,  # a fixed loopback port for the browser login (for ``ssh -L``)
+    "open_browser_on_login": True,
+    "console_mode": "federation",
+    "firefox_containers": False,
+    "refreshing_shell": False,
+    # Rows pinned first, in this order: (ACCOUNT, ROLE) with ACCOUNT a 12-digit id or an
+    # account name, resolved like the CLI's ``ACCOUNT ROLE`` arguments.
+    "favorites": (),
+    "path": None,  # the file these settings came from (None for defaults); not compared
+}
+
+
+class Settings(namedtuple("Settings", list(_DEFAULTS), defaults=list(_DEFAULTS.values()))):
+    """The user's settings, every key with its default (see ``settings_example.toml``).
+
+    A named tuple, not a dataclass: every warm command reads the settings, and importing
+    :mod:`dataclasses` costs more than the rest of its start-up (issue 12, B9). Two settings
+    are equal when every key is, wherever they were read from (``path`` is not compared).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self[:-1] == other[:-1]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]  # keymap is a mapping
+
+
+SETTING_KEYS = tuple(name for name in Settings._fields if name != "path")
+"""The keys a settings file may hold."""
 
 
 def example_text() -> str:
@@ -76,6 +101,8 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the settings ({exc.__class__.__name__}).") from None
+    if not raw.strip():
+        return Settings(path=path)  # an empty file: the defaults, without importing tomllib
     import tomllib  # only when there is a file: a warm command without one skips the import
 
     try:
@@ -86,7 +113,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def parse_settings(data: dict, path: Path) -> Settings:
-    known = {name for name in Settings.__dataclass_fields__ if name != "path"}
+    known = set(SETTING_KEYS)
     for key in data:
         if key not in known:
             choices = ", ".join(sorted(known))

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import threading
 from collections.abc import Mapping
 
 from ssotui.core.credcache import process_json as credential_process_json  # noqa: F401
@@ -181,26 +178,40 @@ def run(argv: list[str], env: dict[str, str]) -> int:
     SIG_IGN: ignored signals would stay ignored in the child.)"""
     if not argv:
         raise SsoError("cannot run an empty command.")
-    on_main = threading.current_thread() is threading.main_thread()
+    import signal  # here, not at the top: `ssotui env` never runs anything
+
     saved = {}
-    if on_main:
-        for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)):
-            if sig is not None:
+    for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)):
+        if sig is not None:
+            try:
                 saved[sig] = signal.signal(sig, _ignore)
+            except ValueError:  # not the main thread: leave the signals alone
+                break
     try:
-        try:
-            child = subprocess.Popen(argv, env=env, restore_signals=True)
-        except FileNotFoundError:
-            raise _cannot_run(argv[0], "not found", EXIT_NOT_FOUND) from None
-        except PermissionError:
-            raise _cannot_run(argv[0], "permission denied", EXIT_CANNOT_RUN) from None
-        except OSError as exc:
-            raise _cannot_run(argv[0], str(exc.strerror or exc), EXIT_CANNOT_RUN) from None
-        code = child.wait()
+        code = _spawn_and_wait(argv, env, signal)
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
     return 128 - code if code < 0 else code
+
+
+def _spawn_and_wait(argv: list[str], env: dict[str, str], signal) -> int:
+    """``argv`` started with ``posix_spawnp`` (found on PATH, as subprocess would) and waited
+    for: its exit code, or -N after signal N. Signals Python ignores (SIGPIPE, SIGXFSZ) are
+    back to their defaults in the child, as with ``subprocess``'s ``restore_signals``;
+    descriptors other than 0-2 are not inherited (Python opens them close-on-exec).
+    ``subprocess`` itself is not imported: it would add a tenth to ``exec``'s start-up."""
+    restored = [getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)]
+    try:
+        pid = os.posix_spawnp(argv[0], argv, env, setsigdef=restored)
+    except FileNotFoundError:
+        raise _cannot_run(argv[0], "not found", EXIT_NOT_FOUND) from None
+    except PermissionError:
+        raise _cannot_run(argv[0], "permission denied", EXIT_CANNOT_RUN) from None
+    except OSError as exc:
+        raise _cannot_run(argv[0], str(exc.strerror or exc), EXIT_CANNOT_RUN) from None
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
 
 
 # -- export scripts -----------------------------------------------------------------------------

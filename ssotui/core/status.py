@@ -20,7 +20,8 @@ from datetime import datetime
 from ssotui.core import clients, timeutil
 from ssotui.core.auth import FRESH_FOR, Authenticator
 from ssotui.core.errors import LoginRequired, NetworkError, SsoError, Throttled
-from ssotui.core.models import SsoSession, Token
+from ssotui.core.models import SsoSession
+from ssotui.core.tokens import Token
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def _one_account(token: Token, region: str) -> None:
 
 
 def _inventory_age(session: SsoSession, cache, now: datetime) -> float | None:
-    from ssotui.core.inventory import InventoryCache
+    from ssotui.core.inventory_cache import InventoryCache
 
     cache = cache if cache is not None else InventoryCache()
     try:

@@ -27,7 +27,8 @@ from pathlib import Path
 from ssotui.core import paths, timeutil
 from ssotui.core.errors import LoginRequired
 from ssotui.core.files import atomic_write_text, remove_temp_files, temp_prefix
-from ssotui.core.models import Registration, SsoSession, Token
+from ssotui.core.models import SsoSession
+from ssotui.core.tokens import Registration, Token
 
 try:  # pragma: no cover - fcntl is missing only on Windows
     import fcntl

@@ -15,7 +15,6 @@ data. This module is the one place that decides what such text may become:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -23,19 +22,16 @@ REPLACEMENT = "\ufffd"
 
 # ESC-introduced sequences, whole: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (up to BEL
 # or ST, or to the end when unterminated), and two-character escapes. 8-bit C1 forms too.
-_ESCAPES = re.compile(
-    r"""
+# These two are compiled on first use (re caches them): plain names never need them, and a
+# warm `ssotui env` should not pay for compiling them.
+_ESCAPES = r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?           # CSI
   | (?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])     # OSC, DCS, SOS, PM, APC ...
     [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?        # ... up to BEL or ST
   | \x1b[ -/]*[0-~]?                            # any other escape
-    """,
-    re.VERBOSE,
-)
+    """
 # C0, DEL, C1, lone surrogates; bidi embeddings, overrides and isolates, and marks.
-_CONTROLS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
-)
+_CONTROLS = "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -51,8 +47,8 @@ def for_terminal(text: object) -> str:
     text = str(text)
     if text.isprintable() and not _BIDI.intersection(text):
         return text
-    text = _ESCAPES.sub("", text)
-    return _CONTROLS.sub(_replace_control, text)
+    text = re.sub(_ESCAPES, "", text, flags=re.VERBOSE)
+    return re.sub(_CONTROLS, _replace_control, text)
 
 
 def _replace_control(match: re.Match) -> str:
@@ -65,9 +61,7 @@ def clean_text(text: object) -> str:
     text = str(text)
     if "\x00" not in text and text.isprintable():
         return text
-    return "".join(
-        REPLACEMENT if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in text
-    )
+    return "".join(REPLACEMENT if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def is_account_id(value: object) -> bool:
@@ -98,6 +92,8 @@ def is_loopback_host(host: str | None) -> bool:
     if host == "localhost":
         return True
     try:
+        import ipaddress  # only for a proxy or an endpoint override
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False

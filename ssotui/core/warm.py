@@ -54,6 +54,6 @@ def _spelled(known, role: str) -> str:
 
 def inventory_cache():
     """The inventory cache (its module is light as long as no portal call is made)."""
-    from ssotui.core.inventory import InventoryCache
+    from ssotui.core.inventory_cache import InventoryCache
 
     return InventoryCache()

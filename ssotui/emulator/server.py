@@ -281,6 +281,7 @@ class Handler(BaseHTTPRequestHandler):
                 params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
             op = FEDERATION_OPS.get(params.get("Action", ""))
             if op:
+                self._op = op  # the transport knobs (stall, trickle, huge body) apply too
                 self._admit(op, None)
             status, content_type, body = emu.federation.handle(params, emu.org)
             return status, {"Content-Type": content_type}, body

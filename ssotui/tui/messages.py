@@ -12,7 +12,8 @@ from typing import Literal
 from textual.message import Message
 
 from ssotui.core.inventory import Inventory, InventoryEvent
-from ssotui.core.models import Assignment, DeviceAuthorization, RoleCredentials, Token
+from ssotui.core.models import Assignment, RoleCredentials
+from ssotui.core.tokens import DeviceAuthorization, Token
 
 CredentialsUse = Literal["shell", "tmux", "exports"]
 

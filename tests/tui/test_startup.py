@@ -17,7 +17,8 @@ from datetime import timedelta
 from ssotui.core import timeutil
 from ssotui.core.config import add_sso_session, load_config
 from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account, Token
+from ssotui.core.models import Account
+from ssotui.core.tokens import Token
 from ssotui.core.tokencache import TokenCache
 from ssotui.emulator.org import generate_org
 

@@ -32,8 +32,8 @@ from ssotui.core.errors import (
     SsoError,
     Throttled,
 )
-from ssotui.core.models import DeviceAuthorization
 from ssotui.core.settings import Settings
+from ssotui.core.tokens import DeviceAuthorization
 from ssotui.core.untrusted import browser_url, for_terminal
 from ssotui.tui.messages import (
     ActionDone,

@@ -22,9 +22,10 @@ from textual.worker import Worker, get_current_worker
 
 from ssotui.core.errors import LoginRequired, NetworkError, SessionExpired, SsoError
 from ssotui.core.inventory import AccountsListed, Retrying, RolesListed
-from ssotui.core.models import Assignment, SsoSession, Token
+from ssotui.core.models import Assignment, SsoSession
 from ssotui.core.picks import Picks, order, pinned_keys
 from ssotui.core.settings import Settings
+from ssotui.core.tokens import Token
 from ssotui.tui.commands import PickerCommands
 from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.messages import (

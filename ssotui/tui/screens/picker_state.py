@@ -13,9 +13,7 @@ name), so they are not rewritten: the inventory keeps only valid ones.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from ssotui.core.inventory import Inventory
+from ssotui.core.inventory_cache import Inventory
 from ssotui.core.models import Account, Assignment
 from ssotui.core.untrusted import for_terminal
 
@@ -36,7 +34,7 @@ def shown_account(account: Account) -> Account:
     name, email = for_terminal(account.account_name), for_terminal(account.email)
     if name == account.account_name and email == account.email:
         return account
-    return replace(account, account_name=name, email=email)
+    return account._replace(account_name=name, email=email)
 
 
 class PickerState:
