@@ -105,10 +105,11 @@ def _run(argv: list[str]) -> int:
         # Everything after `--` is the command, options included (`-- ls -la`).
         split = argv.index("--")
         argv, command_argv = argv[:split], argv[split + 1 :]
-    from ssotui.cli.parser import build_parser
+    from ssotui.cli.parser import COMMANDS, build_parser
 
+    only = argv[0] if argv and argv[0] in COMMANDS else None  # its parser alone: faster
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(only).parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error (already printed)
         return _status(exc.code)
     if command_argv is not None:

@@ -16,6 +16,17 @@ COMPLETION_SHELLS = ("bash", "zsh", "fish")
 EXPORT_FORMATS = ("sh", "fish", "powershell", "json")  # as ssotui.core.shell.EXPORT_FORMATS
 # The commands that take ACCOUNT and ROLE; the first four also take a workload --region.
 TARGET_COMMANDS = ("console", "shell", "exec", "env", "credential-process")
+COMMANDS = (
+    "login",
+    "status",
+    "logout",
+    "list",
+    *TARGET_COMMANDS,
+    "profiles",
+    "completion",
+    "demo",
+    "emulator",
+)
 
 
 def _session_flags(
@@ -79,7 +90,11 @@ def _target(p: argparse.ArgumentParser, *, region: bool = True) -> None:
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``only``, of that one command alone.
+
+    ``ssotui env ACCOUNT ROLE`` parses the same with either, and ``only`` spares a warm
+    command building fourteen subparsers it does not use (a sixth of its start-up)."""
     parser = argparse.ArgumentParser(
         prog="ssotui",
         description="AWS IAM Identity Center in your terminal: log in, pick an account and "
@@ -90,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     _session_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
     def command(name: str, help: str, *, session: bool = True, old_region: bool = True):
         p = sub.add_parser(name, help=help, description=help)
         if session:
@@ -98,142 +116,161 @@ def build_parser() -> argparse.ArgumentParser:
             _debug_flag(p, suppress=True)
         return p
 
-    p = command(
-        "login",
-        "log in: in the browser (PKCE) for an [sso-session], else with a device code "
-        "(shares the AWS CLI v2 token cache)",
-    )
-    p.add_argument("--no-browser", action="store_true", help="print the URL, don't open it")
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="end the current session at the portal and start a new one",
-    )
-    flow = p.add_mutually_exclusive_group()
-    flow.add_argument(
-        "--use-device-code",
-        action="store_true",
-        help="log in with a device code (no browser on this machine needed)",
-    )
-    flow.add_argument(
-        "--use-authorization-code",
-        action="store_true",
-        help="log in in the browser (PKCE), even over SSH or in a container",
-    )
-    p.add_argument(
-        "--redirect-port",
-        metavar="PORT",
-        help="the loopback port the browser comes back to (default: a free port)",
-    )
+    if wanted("login"):
+        p = command(
+            "login",
+            "log in: in the browser (PKCE) for an [sso-session], else with a device code "
+            "(shares the AWS CLI v2 token cache)",
+        )
+        p.add_argument("--no-browser", action="store_true", help="print the URL, don't open it")
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help="end the current session at the portal and start a new one",
+        )
+        flow = p.add_mutually_exclusive_group()
+        flow.add_argument(
+            "--use-device-code",
+            action="store_true",
+            help="log in with a device code (no browser on this machine needed)",
+        )
+        flow.add_argument(
+            "--use-authorization-code",
+            action="store_true",
+            help="log in in the browser (PKCE), even over SSH or in a container",
+        )
+        p.add_argument(
+            "--redirect-port",
+            metavar="PORT",
+            help="the loopback port the browser comes back to (default: a free port)",
+        )
 
-    p = command(
-        "status",
-        "show the session, how long its access token is valid, whether it refreshes itself "
-        "and the account list's age; exit 0 when usable, 1 when a login is needed",
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON object")
-    p.add_argument(
-        "--check", action="store_true", help="ask the portal whether it still takes the token"
-    )
+    if wanted("status"):
+        p = command(
+            "status",
+            "show the session, how long its access token is valid, whether it refreshes itself "
+            "and the account list's age; exit 0 when usable, 1 when a login is needed",
+        )
+        p.add_argument("--json", action="store_true", help="print a JSON object")
+        p.add_argument(
+            "--check", action="store_true", help="ask the portal whether it still takes the token"
+        )
 
-    command("logout", "log out of this session: delete its token, credentials and account list")
+    if wanted("logout"):
+        command("logout", "log out of this session: delete its token, credentials and account list")
 
-    p = command("list", "list every account and permission set you are assigned")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
-    _refresh_flag(p, suppress=True)
+    if wanted("list"):
+        p = command("list", "list every account and permission set you are assigned")
+        p.add_argument("--json", action="store_true", help="print a JSON array")
+        _refresh_flag(p, suppress=True)
 
-    p = command("console", "open the AWS console for ACCOUNT and ROLE", old_region=False)
-    _target(p)
-    p.add_argument(
-        "--destination",
-        metavar="D",
-        help="a service (s3, ec2, cloudwatch, ...) or a full console URL",
-    )
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--print", action="store_true", help="print the URL instead of opening it")
-    out.add_argument("--copy", action="store_true", help="copy the URL to the clipboard")
-    p.add_argument(
-        "--portal-link",
-        action="store_true",
-        help="use the access portal's shortcut link (no credentials; multi-session)",
-    )
-    p.add_argument(
-        "--container",
-        action="store_true",
-        help="wrap the URL in a Firefox container link named after the account and role",
-    )
+    if wanted("console"):
+        p = command("console", "open the AWS console for ACCOUNT and ROLE", old_region=False)
+        _target(p)
+        p.add_argument(
+            "--destination",
+            metavar="D",
+            help="a service (s3, ec2, cloudwatch, ...) or a full console URL",
+        )
+        out = p.add_mutually_exclusive_group()
+        out.add_argument("--print", action="store_true", help="print the URL instead of opening it")
+        out.add_argument("--copy", action="store_true", help="copy the URL to the clipboard")
+        p.add_argument(
+            "--portal-link",
+            action="store_true",
+            help="use the access portal's shortcut link (no credentials; multi-session)",
+        )
+        p.add_argument(
+            "--container",
+            action="store_true",
+            help="wrap the URL in a Firefox container link named after the account and role",
+        )
 
-    p = command("shell", "start a shell with the role's credentials", old_region=False)
-    _target(p)
-    p.add_argument("--shell", metavar="PATH", help="the shell to run (default: $SHELL)")
-    p.add_argument(
-        "--refreshing",
-        action="store_true",
-        help="serve fresh credentials to the shell from a loopback endpoint instead of "
-        "static keys, so that it outlives them",
-    )
+    if wanted("shell"):
+        p = command("shell", "start a shell with the role's credentials", old_region=False)
+        _target(p)
+        p.add_argument("--shell", metavar="PATH", help="the shell to run (default: $SHELL)")
+        p.add_argument(
+            "--refreshing",
+            action="store_true",
+            help="serve fresh credentials to the shell from a loopback endpoint instead of "
+            "static keys, so that it outlives them",
+        )
 
-    p = command("exec", "run a command with the role's credentials", old_region=False)
-    _target(p)
-    p.add_argument("argv", nargs="*", metavar="-- CMD [ARGS...]", help="the command to run")
+    if wanted("exec"):
+        p = command("exec", "run a command with the role's credentials", old_region=False)
+        _target(p)
+        p.add_argument("argv", nargs="*", metavar="-- CMD [ARGS...]", help="the command to run")
 
-    p = command("env", "print the role's credentials as shell exports", old_region=False)
-    _target(p)
-    p.add_argument("--format", choices=EXPORT_FORMATS, default="sh", help="the shell to export for")
+    if wanted("env"):
+        p = command("env", "print the role's credentials as shell exports", old_region=False)
+        _target(p)
+        p.add_argument(
+            "--format", choices=EXPORT_FORMATS, default="sh", help="the shell to export for"
+        )
 
-    p = command("credential-process", "print credentials for the SDKs' credential_process")
-    _target(p, region=False)
+    if wanted("credential-process"):
+        p = command("credential-process", "print credentials for the SDKs' credential_process")
+        _target(p, region=False)
 
-    p = command(
-        "profiles", "write one AWS config profile per account and role (dry run by default)"
-    )
-    p.add_argument("--write", action="store_true", help="apply the change (default: show a diff)")
-    p.add_argument(
-        "--template",
-        metavar="T",
-        default=None,
-        help="profile name template (default {account_name}.{role_name}; "
-        "fields: account_name, account_id, role_name, session)",
-    )
-    p.add_argument(
-        "--profile-region",
-        metavar="R",
-        help="the region = line of each profile (default: settings' default region, else "
-        "the SSO region)",
-    )
-    _refresh_flag(p, suppress=True)
+    if wanted("profiles"):
+        p = command(
+            "profiles", "write one AWS config profile per account and role (dry run by default)"
+        )
+        p.add_argument(
+            "--write", action="store_true", help="apply the change (default: show a diff)"
+        )
+        p.add_argument(
+            "--template",
+            metavar="T",
+            default=None,
+            help="profile name template (default {account_name}.{role_name}; "
+            "fields: account_name, account_id, role_name, session)",
+        )
+        p.add_argument(
+            "--profile-region",
+            metavar="R",
+            help="the region = line of each profile (default: settings' default region, else "
+            "the SSO region)",
+        )
+        _refresh_flag(p, suppress=True)
 
-    p = sub.add_parser(
-        "completion",
-        help="print a shell completion script (bash, zsh or fish)",
-        description="print a shell completion script: "
-        'eval "$(ssotui completion bash)", or source it from your shell\'s startup file',
-    )
-    p.add_argument("shell_name", metavar="SHELL", choices=COMPLETION_SHELLS)
+    if wanted("completion"):
+        p = sub.add_parser(
+            "completion",
+            help="print a shell completion script (bash, zsh or fish)",
+            description="print a shell completion script: "
+            'eval "$(ssotui completion bash)", or source it from your shell\'s startup file',
+        )
+        p.add_argument("shell_name", metavar="SHELL", choices=COMPLETION_SHELLS)
 
-    p = command("demo", "try everything against a built-in emulated organization", session=False)
-    p.add_argument(
-        "--accounts",
-        type=int,
-        default=120,
-        metavar="N",
-        help="accounts in the demo org (default 120)",
-    )
-    p.add_argument(
-        "--approve-after",
-        type=float,
-        default=None,
-        metavar="S",
-        help="approve the login by itself after S seconds",
-    )
-    p.add_argument(
-        "--hostile",
-        action="store_true",
-        help="add accounts whose names carry terminal escapes, newlines, quotes and $(...)",
-    )
+    if wanted("demo"):
+        p = command(
+            "demo", "try everything against a built-in emulated organization", session=False
+        )
+        p.add_argument(
+            "--accounts",
+            type=int,
+            default=120,
+            metavar="N",
+            help="accounts in the demo org (default 120)",
+        )
+        p.add_argument(
+            "--approve-after",
+            type=float,
+            default=None,
+            metavar="S",
+            help="approve the login by itself after S seconds",
+        )
+        p.add_argument(
+            "--hostile",
+            action="store_true",
+            help="add accounts whose names carry terminal escapes, newlines, quotes and $(...)",
+        )
 
-    # `ssotui emulator ARGS` goes straight to the emulator's own parser (see entry.py).
-    sub.add_parser(
-        "emulator", help="serve the IAM Identity Center emulator (see --help)", add_help=False
-    )
+    if wanted("emulator"):  # `ssotui emulator ARGS` goes to the emulator's own parser (entry.py)
+        sub.add_parser(
+            "emulator", help="serve the IAM Identity Center emulator (see --help)", add_help=False
+        )
+
     return parser
