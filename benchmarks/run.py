@@ -1,4 +1,4 @@
-"""ssotui benchmarks B1-B7 against ``ssotui emulator`` on loopback, with aws-sso-util as the peer.
+"""ssotui benchmarks B1-B9 against ``ssotui emulator`` on loopback, with aws-sso-util as the peer.
 
     .venv/bin/python benchmarks/run.py            # the full run (~20 min; installs the peer)
     .venv/bin/python benchmarks/run.py --smoke    # one tiny run of each kind, seconds; for CI
@@ -39,6 +39,12 @@ What each figure measures:
       --fail-rate 0.2`, faults switched on after the login); every account × role must be in
       the output. The floor is the calls the portal let through (all but the 429s) ÷ 2 req/s;
       throttled answers from the emulator's counters.
+  B8  12 `ssotui credential-process` started together by account name on a cold cache, the
+      portal at 20 req/s (300 accounts): all must succeed; the portal calls they make together
+      against one process's (benchmarks/callers.py).
+  B9  warm `exec -- true`, `env`, `credential-process` and `console --print` (valid cached
+      credentials; console also asks the emulator's sign-in endpoint), spawn → exit through the
+      installed `ssotui` script, median, as a ratio to `python -c pass` in the same run.
 Each step also reports the machine's CPU steal over its duration (/proc/stat: time the
 hypervisor gave this VM's vCPUs to other guests). Steal stretches wall-clock figures, not CPU
 ones, which is why B5 prints both.
@@ -626,7 +632,9 @@ def table(results: dict, sizes: dict) -> list[str]:
         for label, ratio in r["ratio"].items():
             add(
                 "B9",
-                f"warm `{label}` (valid cached credentials), median of {r['runs']}",
+                f"warm `{r.get('launcher', 'ssotui')} {label}` (valid cached credentials), "
+                f"median of {r['runs']}"
+                + (" (includes the getSigninToken call over HTTP)" if "console" in label else ""),
                 f"{fmt_s(r['seconds'][label])}",
                 "≤ 5× `python -c pass`",
                 f"{fmt_s(bare)}: `python -c pass`",
