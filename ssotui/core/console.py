@@ -458,13 +458,10 @@ def open_in_browser(url: str, command: str | None = None) -> None:
         )
 
 
-def copy_to_clipboard(text: str) -> None:
-    """Put ``text`` on the system clipboard (pyperclip)."""
-    import pyperclip
+def copy_to_clipboard(text: str, *, osc52: bool = True) -> str:
+    """Put ``text`` on the clipboard: the system's, else tmux's, else the terminal's (OSC 52);
+    returns how (:mod:`ssotui.core.clipboard`, whose ``hint`` says what to tell the user).
+    Raises SsoError when nothing took it."""
+    from ssotui.core import clipboard
 
-    try:
-        pyperclip.copy(text)
-    except pyperclip.PyperclipException:
-        raise SsoError(
-            "no clipboard available (install xclip/xsel or wl-clipboard) — nothing was copied."
-        ) from None
+    return clipboard.copy(text, osc52=osc52)
