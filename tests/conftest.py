@@ -90,6 +90,7 @@ def make_emulator(monkeypatch):
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", emu.base_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", emu.base_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", emu.base_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", emu.base_url)
         # Each emulator listens on a new port: forget clients aimed at the previous one.
         clients.reset_clients()
         return emu

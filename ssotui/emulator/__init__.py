@@ -18,6 +18,11 @@ Browser logins (PKCE, ``GET /authorize``; see ``authorize.py``): ``authorize_aut
 Vanity start URLs: ``<base>/vanity`` redirects once to ``vanity_target`` (None: no redirect);
 ``vanity_head = False`` answers HEAD with 405 (the client must fall back to GET).
 
+Role chaining (``sts.py``; ``AWS_ENDPOINT_URL_STS``): ``POST /`` answers ``sts:AssumeRole`` for
+the org's chained roles (``org.chained``: roles outside the org trusted by SSO roles, one behind
+another chained role, one requiring an ExternalId), with the same latency, rate limit and fault
+knobs; chained sessions last at most an hour, and the console refuses a SessionDuration for them.
+
 Hostile mode (see ``hostile.py``): ``hostile=True`` adds accounts whose names, e-mails, ids
 and role names carry terminal escapes, newlines, surrogates, NUL, quotes and ``$(…)``. The
 transport knobs, also live, apply to the API operations in ``abuse_ops`` (None: every one):
@@ -49,6 +54,7 @@ OPERATIONS = (
     "Logout",
     "GetSigninToken",
     "Login",
+    "AssumeRole",
 )
 
 
@@ -99,7 +105,7 @@ class Emulator:
             from .hostile import hostile_accounts
 
             extra = [a for a in hostile_accounts() if a.account_id not in self.org.by_id]
-            self.org = Org(self.org.name, self.org.accounts + extra)
+            self.org = Org(self.org.name, self.org.accounts + extra, chained=self.org.chained)
         self.hostile = hostile
         # Browser logins and start URLs (live knobs; see the module docstring).
         self.authorize_auto: str | None = None

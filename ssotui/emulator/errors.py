@@ -73,3 +73,25 @@ class PortalError(ApiError):
 
 def unauthorized() -> PortalError:
     return PortalError("UnauthorizedException", "Session token not found or invalid")
+
+
+STS_XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+
+class StsError(ApiError):
+    """An STS error in the query protocol's XML (``ErrorResponse``); botocore reads ``Code``."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+    def wire(self) -> tuple[int, dict[str, str], bytes]:
+        from xml.sax.saxutils import escape
+
+        kind = "Receiver" if self.status >= 500 else "Sender"
+        body = (
+            f'<ErrorResponse xmlns="{STS_XMLNS}"><Error><Type>{kind}</Type>'
+            f"<Code>{escape(self.code)}</Code><Message>{escape(self.message)}</Message></Error>"
+            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        )
+        return self.status, {"Content-Type": "text/xml"}, body.encode()

@@ -28,6 +28,7 @@ class Creds:
     account_id: str
     role: str
     expires_at: float
+    chained: bool = False  # from sts:AssumeRole with role credentials (at most 1 h)
 
 
 class Federation:
@@ -37,14 +38,17 @@ class Federation:
         self.creds: dict[str, Creds] = {}  # by access key id
         self.signin_tokens: dict[str, tuple[str, str, float]] = {}  # -> account, role, issued
 
-    def issue_credentials(self, account_id: str, role: str) -> dict:
+    def issue_credentials(
+        self, account_id: str, role: str, *, chained: bool = False, ttl: float | None = None
+    ) -> dict:
         creds = Creds(
             access_key_id="ASIAEMU" + random_string(KEY_ALPHABET, 13),
             secret=random_string(SECRET_ALPHABET, 40),
             token=random_string(SECRET_ALPHABET, 356),
             account_id=account_id,
             role=role,
-            expires_at=time.time() + float(self.knobs.credentials_ttl),
+            expires_at=time.time() + float(self.knobs.credentials_ttl if ttl is None else ttl),
+            chained=chained,
         )
         with self.lock:
             self.creds[creds.access_key_id] = creds
@@ -54,6 +58,21 @@ class Federation:
             "sessionToken": creds.token,
             "expiration": int(creds.expires_at * 1000),
         }
+
+    def caller(self, access_key_id: str, session_token: object) -> Creds | None:
+        """The unexpired credentials this emulator issued with this key and session token."""
+        with self.lock:
+            creds = self.creds.get(access_key_id)
+        if creds is None or not same_secret(creds.token, session_token):
+            return None
+        return creds if time.time() < creds.expires_at else None
+
+    def is_chained(self, session: object) -> bool:
+        if not isinstance(session, dict):
+            return False
+        with self.lock:
+            creds = self.creds.get(str(session.get("sessionId")))
+        return creds is not None and creds.chained
 
     def signin_token(self, session: dict) -> str | None:
         """A sign-in token for credentials this emulator issued that are still valid."""
@@ -99,6 +118,9 @@ class Federation:
             session = json.loads(params.get("Session", ""))
         except ValueError:
             session = None
+        if duration is not None and self.is_chained(session):
+            # As AWS: a console session from role chaining cannot ask for a duration.
+            return 400, TEXT, b"SessionDuration is not supported for role chaining credentials\n"
         token = self.signin_token(session) if isinstance(session, dict) else None
         if token is None:
             return 400, TEXT, b"Invalid credentials parameter\n"

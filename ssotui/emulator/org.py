@@ -105,11 +105,31 @@ class OrgAccount:
     roles: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ChainedRole:
+    """An IAM role outside IAM Identity Center, reached with ``sts:AssumeRole`` from the
+    credentials of one of ``trusted`` (account id, role name): an SSO role, or another chained
+    role (a chain of chains). ``external_id``: the ExternalId its trust policy requires."""
+
+    arn: str
+    trusted: tuple[tuple[str, str], ...]
+    external_id: str | None = None
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
+
+    @property
+    def role_name(self) -> str:
+        return self.arn.rsplit("/", 1)[-1]
+
+
 @dataclass
 class Org:
     name: str
     accounts: list[OrgAccount]
     by_id: dict[str, OrgAccount] = field(default_factory=dict, repr=False)
+    chained: dict[str, ChainedRole] = field(default_factory=dict)  # by role ARN
 
     def __post_init__(self) -> None:
         if not self.by_id:
@@ -177,4 +197,38 @@ def generate_org(size: int = 50, seed: int = 7) -> Org:
                 seen.add(account_id)
                 break
         accounts.append(OrgAccount(account_id, name, f"aws+{name}@example.com", _roles(rng, name)))
-    return Org(name=rng.choice(ORG_NAMES), accounts=accounts)
+    org = Org(name=rng.choice(ORG_NAMES), accounts=accounts)
+    org.chained = chained_roles(org, seed)
+    return org
+
+
+def chained_roles(org: Org, seed: int = 7) -> dict[str, ChainedRole]:
+    """Roles in accounts outside the org (a legacy data centre, a vendor's audit account),
+    trusted by SSO roles of the landing-zone accounts the org has: ``LegacyAdmin`` from
+    management/AdministratorAccess, ``AuditReader`` (ExternalId ``ssotui-demo``) from
+    security-audit/SecurityAudit, and ``DeepOps``, reached from LegacyAdmin only (a chain of
+    chains). Their own random numbers: the accounts above are the same with or without them."""
+    rng = random.Random(f"chained-{seed}")
+    outside = [f"{rng.randrange(10**11, 10**12):012d}" for _ in range(2)]
+    names = {account.name: account for account in org.accounts}
+    roles: list[ChainedRole] = []
+    management = names.get("management")
+    if management is not None:
+        legacy = ChainedRole(
+            f"arn:aws:iam::{outside[0]}:role/LegacyAdmin",
+            ((management.account_id, "AdministratorAccess"),),
+        )
+        roles.append(legacy)
+        roles.append(
+            ChainedRole(f"arn:aws:iam::{outside[0]}:role/DeepOps", ((outside[0], "LegacyAdmin"),))
+        )
+    audit = names.get("security-audit")
+    if audit is not None:
+        roles.append(
+            ChainedRole(
+                f"arn:aws:iam::{outside[1]}:role/AuditReader",
+                ((audit.account_id, "SecurityAudit"),),
+                external_id="ssotui-demo",
+            )
+        )
+    return {role.arn: role for role in roles}

@@ -16,11 +16,11 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import pages
+from . import pages, sts
 from .authorize import AuthorizeError
-from .errors import ApiError, OidcError, PortalError
+from .errors import ApiError, OidcError, PortalError, StsError
 
-OIDC, PORTAL = "oidc", "portal"
+OIDC, PORTAL, STS = "oidc", "portal", "sts"
 API_ROUTES = {
     ("POST", "/client/register"): ("RegisterClient", OIDC),
     ("POST", "/device_authorization"): ("StartDeviceAuthorization", OIDC),
@@ -198,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, body = self._route(method)
         except ApiError as err:
             status, headers, body = err.wire()
-            headers["Content-Type"] = JSON
+            headers.setdefault("Content-Type", JSON)
             if status == 429 and self.server.emulator.retry_after is not None:
                 headers["Retry-After"] = f"{float(self.server.emulator.retry_after):g}"
         except Exception:
@@ -275,6 +275,8 @@ class Handler(BaseHTTPRequestHandler):
             if kind == OIDC:
                 return self._oidc(op, query, raw)
             return self._portal(op, query)
+        if (method, path) == ("POST", "/") and "Action=" in raw.decode("latin-1"):
+            return self._sts(raw)
         if path == "/federation":
             params = dict(query)
             if method == "POST":
@@ -303,13 +305,25 @@ class Handler(BaseHTTPRequestHandler):
         latency = float(emu.latency_ms or 0)
         if latency > 0:
             time.sleep(latency / 1000)
-        if kind == PORTAL and not emu.limiter.allow(op, emu.rate_limit):
+        if kind in (PORTAL, STS) and not emu.limiter.allow(op, emu.rate_limit):
             emu.stats.add("throttled", op)
+            if kind == STS:
+                raise StsError("Throttling", "Rate exceeded", 400)
             raise PortalError("TooManyRequestsException", "HTTP 429 Unknown Code")
         if kind is not None and emu.state.chance(float(emu.fail_rate or 0)):
             emu.stats.add("faults", op)
+            if kind == STS:
+                raise StsError("InternalFailure", "Injected fault (fail_rate)", 500)
             error = OidcError if kind == OIDC else PortalError
             raise error("InternalServerException", "Injected fault (fail_rate)")
+
+    def _sts(self, raw: bytes) -> Answer:
+        """STS in the query protocol (``AWS_ENDPOINT_URL_STS``): AssumeRole only (sts.py)."""
+        form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        self._op = "AssumeRole"
+        self._admit("AssumeRole", STS)
+        body = sts.assume_role(self.server.emulator, form, self.headers)
+        return 200, {"Content-Type": "text/xml"}, body
 
     def _oidc(self, op: str, query: dict[str, str], raw: bytes) -> Answer:
         state = self.server.emulator.state
