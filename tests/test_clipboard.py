@@ -163,3 +163,16 @@ def test_console_copy_to_clipboard_uses_tmux_from_the_environment(
         monkeypatch.setenv(name, value)
     assert console.copy_to_clipboard(URL) == clipboard.TMUX
     assert [c["stdin"] for c in tmux.recorded()] == [URL]
+
+
+def test_console_copy_leaves_osc52_to_the_caller_unless_asked(
+    no_system_clipboard, monkeypatch, tty
+):
+    """The TUI (which draws on the terminal) gets the error and sends OSC 52 through Textual;
+    a command line asks for OSC 52."""
+    monkeypatch.setattr(clipboard, "TTY", str(tty))
+    with pytest.raises(SsoError, match="no clipboard available"):
+        console.copy_to_clipboard(URL)
+    assert tty.read_bytes() == b""
+    assert console.copy_to_clipboard(URL, osc52=True) == clipboard.OSC52
+    assert tty.read_bytes() == clipboard.osc52_sequence(URL)

@@ -57,21 +57,22 @@ def copy(
     text: str,
     *,
     environ: Mapping[str, str] | None = None,
-    tty: str | None = TTY,
+    tty: str | None = None,
     osc52: bool = True,
 ) -> str:
     """Put ``text`` on the clipboard; returns the method that took it (``SYSTEM``, ``TMUX``,
     ``TMUX_BUFFER`` or ``OSC52``). ``environ`` is where ``TMUX`` and ``PATH`` are read (and
-    what tmux runs with); ``tty`` the terminal OSC 52 goes to (None: no OSC 52).
+    what tmux runs with); ``tty`` the terminal OSC 52 goes to (default :data:`TTY`).
     ``osc52=False`` leaves the terminal to the caller (a full-screen app that owns it)."""
     environ = os.environ if environ is None else environ
+    tty = TTY if tty is None else tty
     if _system(text):
         return SYSTEM
     if environ.get("TMUX"):
         method = _tmux(text, environ)
         if method is not None:
             return method
-    if osc52 and tty is not None and _osc52(text, tty):
+    if osc52 and _osc52(text, tty):
         return OSC52
     raise SsoError(NOTHING_COPIED)
 

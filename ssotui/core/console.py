@@ -458,10 +458,11 @@ def open_in_browser(url: str, command: str | None = None) -> None:
         )
 
 
-def copy_to_clipboard(text: str, *, osc52: bool = True) -> str:
-    """Put ``text`` on the clipboard: the system's, else tmux's, else the terminal's (OSC 52);
-    returns how (:mod:`ssotui.core.clipboard`, whose ``hint`` says what to tell the user).
-    Raises SsoError when nothing took it."""
+def copy_to_clipboard(text: str, *, osc52: bool = False) -> str:
+    """Put ``text`` on the clipboard: the system's, else tmux's, else (``osc52=True``, for a
+    command line; the TUI sends OSC 52 through Textual) the terminal's; returns how
+    (:mod:`ssotui.core.clipboard`, whose ``hint`` is the line to show). Raises SsoError when
+    nothing took it."""
     from ssotui.core import clipboard
 
     return clipboard.copy(text, osc52=osc52)
