@@ -16,6 +16,7 @@ import pytest
 from conftest import SESSION_NAME
 from helpers import assert_one_line_error, sign_in
 
+from ssotui.cli import main
 from ssotui.core import timeutil
 from ssotui.core.tokencache import TokenCache
 
@@ -131,6 +132,19 @@ def test_the_redirect_port_is_the_one_the_browser_comes_back_to(emulator, sso_se
     assert visited.startswith(f"http://127.0.0.1:{port}/oauth/callback?"), visited
 
 
+def test_a_bad_redirect_port_is_refused_even_when_logged_in(emulator, sso_session, capfd):
+    """The flags are checked first: not "Already logged in" (in this process, through main)."""
+    sign_in(emulator, sso_session)
+    capfd.readouterr()
+    code = main(["login", "--redirect-port", "99999"])
+    err = capfd.readouterr().err
+    assert code == 2, err
+    assert err.splitlines() == [
+        "ssotui: --redirect-port: '99999' is not a port (expected 1-65535)."
+    ], err
+    assert sum(emulator.stats.calls.values()) == 0
+
+
 # -- the device code ---------------------------------------------------------------------------
 
 
@@ -186,6 +200,26 @@ def test_login_force_warns_when_the_portal_does_not_end_the_old_session(emulator
     assert proc.returncode == 0, proc.stderr
     assert "warning: the portal did not confirm the end of the old session" in proc.stderr
     assert token_of(sso_session).access_token in emulator.state.access  # logged in anyway
+
+
+LOGGED_OUT = (
+    "the old session of test was ended, so you are logged out: "
+    "run `ssotui login{flags}` to log in again."
+)
+
+
+def test_a_failed_login_force_says_the_old_session_was_ended(emulator, sso_session, browser):
+    sign_in(emulator, sso_session)
+    emulator.authorize_auto = "deny"
+    proc = run("login", "--sso-session", "test", "--force", "--use-authorization-code", env=browser)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "ssotui: the login was denied in the browser; "
+        + LOGGED_OUT.format(flags=" --sso-session test")
+    ), proc.stderr
+    assert emulator.stats.calls["Logout"] == 1
+    assert token_of(sso_session) is None  # logged out indeed
 
 
 # -- status ------------------------------------------------------------------------------------
@@ -267,3 +301,28 @@ def test_ctrl_c_while_waiting_for_the_browser_is_one_line_and_130(emulator, sso_
     rest = proc.stderr.read()
     assert proc.wait(timeout=30) == 130
     assert rest == "ssotui: cancelled.\n", "".join(lines) + rest
+
+
+def test_ctrl_c_in_login_force_says_the_old_session_was_ended(emulator, sso_session):
+    import signal
+
+    sign_in(emulator, sso_session)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ssotui", "login", "--force", "--use-authorization-code"]
+        + ["--no-browser"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("Waiting for the browser"):
+            break
+    assert lines[-1].startswith("Waiting for the browser"), "".join(lines)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 130
+    assert rest == f"ssotui: cancelled; {LOGGED_OUT.format(flags='')}\n", "".join(lines) + rest
+    assert token_of(sso_session) is None

@@ -40,19 +40,24 @@ def client(args):
 
 
 def cmd_login(args) -> int:
-    from ssotui.cli.login import log_in
+    from ssotui.cli.login import log_in, logged_out
+    from ssotui.cli.output import EXIT_SIGINT
+    from ssotui.core.config import validate_port
     from ssotui.core.errors import LoginRequired
 
+    if getattr(args, "redirect_port", None) is not None:  # refused before anything else
+        validate_port(args.redirect_port, "--redirect-port")
     sso, settings = client(args)
     label = sso.session.label
+    ended = False
     if args.force:
         # A new IAM Identity Center session: the portal logout first, else the browser's
         # current session would simply be joined again.
         try:
-            had = sso.auth.cached_token() is not None
+            ended = sso.auth.cached_token() is not None
         except SsoError:
-            had = True
-        if not sso.auth.end_session() and had:
+            ended = True
+        if not sso.auth.end_session() and ended:
             err(
                 f"warning: the portal did not confirm the end of the old session of {label}; "
                 "this login may join it."
@@ -65,7 +70,17 @@ def cmd_login(args) -> int:
         else:
             err(f"Already logged in to {label} (token valid until {local_time(token.expires_at)}).")
             return 0
-    log_in(sso, settings, args, browser=not args.no_browser)
+    try:
+        log_in(sso, settings, args, browser=not args.no_browser)
+    except KeyboardInterrupt:
+        if not ended:
+            raise  # main(): "ssotui: cancelled.", 130
+        err(f"ssotui: cancelled; {logged_out(args, label)}")
+        return EXIT_SIGINT
+    except SsoError as error:
+        if ended:
+            error.message = f"{str(error).rstrip('.')}; {logged_out(args, label)}"
+        raise
     return 0
 
 

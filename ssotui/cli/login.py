@@ -58,6 +58,28 @@ def log_in(sso, settings, args=None, *, browser: bool = True) -> None:
     device_login(sso, browser=browser, command=command)
 
 
+def logged_out(args, label: str) -> str:
+    """Why the user is logged out, and the command that logs in again: for ``login --force``
+    when the old session was ended and the new login did not finish."""
+    import shlex
+
+    from ssotui.core.untrusted import for_terminal
+
+    command = ["ssotui", "login"]
+    for flag, value in (
+        ("--sso-session", getattr(args, "sso_session", None)),
+        ("--start-url", getattr(args, "start_url", None)),
+        ("--sso-region", getattr(args, "sso_region", None)),
+    ):
+        if value:
+            command += [flag, value]
+    again = for_terminal(shlex.join(command))
+    return (
+        f"the old session of {label} was ended, so you are logged out: "
+        f"run `{again}` to log in again."
+    )
+
+
 def _open(url: str, command: str | None) -> None:
     from ssotui.core import console
 
