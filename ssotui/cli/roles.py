@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ssotui.cli.commands import client, session
+from ssotui.cli.commands import client, session_choice
 from ssotui.cli.output import err, local_time
 from ssotui.core.errors import SsoError
 
@@ -28,17 +28,24 @@ def _workload_region(args, chosen, settings) -> str:
 
 
 def _local(args):
-    """(session, settings, assignment or None, credentials or None) from local files alone:
-    the assignment when the inventory cache knows the account (or it is an id), credentials
-    when the shared cache holds some with at least 15 minutes left. No network, no boto3."""
+    """(session, settings, assignment or None, credentials or None, chain or None) from local
+    files alone: the assignment when the inventory cache knows the account (or it is an id),
+    or when ACCOUNT and ROLE name a chained role; credentials when the shared cache holds some
+    with at least 15 minutes left. No network, no boto3."""
     from ssotui.core import warm
+    from ssotui.core.config import require_session
     from ssotui.core.credcache import CredentialCache
     from ssotui.core.settings import load_settings
 
-    chosen = session(args)
+    config = _config()
+    chosen = require_session(config, **session_choice(args))
     settings = load_settings()
-    inventory = warm.inventory_cache().load(chosen)
-    target = warm.cached_target(inventory, args.account, args.role, chosen.label)
+    chain = _chain(args, chosen, settings, config)
+    if chain is not None:
+        target = chain.assignment()
+    else:
+        inventory = warm.inventory_cache().load(chosen)
+        target = warm.cached_target(inventory, args.account, args.role, chosen.label)
     creds = None
     if target is not None:
         creds = CredentialCache(chosen).fresh(target.account_id, target.role_name)
@@ -51,7 +58,63 @@ def _local(args):
             target.role_name,
             creds.expiration,
         )
-    return chosen, settings, target, creds
+    return chosen, settings, target, creds, chain
+
+
+def _all_chains(chosen, settings, config) -> list:
+    """The chained roles of this session: the settings' and the AWS config profiles'."""
+    found = list(settings.chained_roles)
+    if any("role_arn" in values for values in config.profiles.values()):
+        from ssotui.core.chains import from_profiles
+
+        found += from_profiles(config.profiles, chosen.name, str(config.path))
+    return found
+
+
+def _chain(args, chosen, settings, config):
+    """The chained role ACCOUNT and ROLE name (its account id and name, or its ARN), or None.
+    Costs nothing without chains: the module is imported only when some are declared."""
+    chains = _all_chains(chosen, settings, config)
+    if not chains:
+        return None
+    from ssotui.core.chains import find
+
+    chain = find(chains, args.account, args.role)
+    if chain is not None:
+        args.chains = chains  # for the fetch, which walks the chain back to its SSO role
+    return chain
+
+
+def _config():
+    from ssotui.core.config import load_config
+
+    return load_config()
+
+
+def _chained_credentials(args, chosen, settings, chain, left=None):
+    """The chained role's credentials, fetched once for every process asking at once: the
+    source's (the SSO role's from the shared cache or the portal), then AssumeRole."""
+    from ssotui.core import chains
+    from ssotui.core.credcache import CredentialCache
+
+    sso = _client(chosen, settings)
+
+    def sso_credentials(account: str, role: str):
+        target = sso.named(sso.target(account, role))
+        return sso.shared_credentials(target, account)
+
+    def fetch():
+        return chains.credentials(
+            chain,
+            args.chains,
+            sso_credentials,
+            lambda creds, step: chains.assume_role(creds, step, chosen.region),
+        )
+
+    cache = CredentialCache(chosen)
+    if left is None:
+        return cache.shared(chain.account_id, chain.role_name, fetch)
+    return cache.shared(chain.account_id, chain.role_name, fetch, left)
 
 
 def _client(chosen, settings):
@@ -67,8 +130,10 @@ def _role(args):
     """(session, settings, assignment, credentials): from the caches when they hold them,
     else the account listed (a name the cache lacks) and the credentials fetched, once for
     every process asking at the same moment."""
-    chosen, settings, target, creds = _local(args)
-    if creds is None:
+    chosen, settings, target, creds, chain = _local(args)
+    if creds is None and chain is not None:
+        creds = _chained_credentials(args, chosen, settings, chain)
+    elif creds is None:
         sso = _client(chosen, settings)
         target = sso.named(target or sso.target(args.account, args.role))
         creds = sso.shared_credentials(target, args.account)
@@ -80,10 +145,15 @@ def cmd_console(args) -> int:
     from ssotui.core.untrusted import for_terminal
 
     _check_region_flag(args)
-    chosen, settings, assignment, creds = _local(args)
+    chosen, settings, assignment, creds, chain = _local(args)
     region = _workload_region(args, chosen, settings)
     destination = args.destination or settings.default_destination
     if args.portal_link:  # no credentials needed
+        if chain is not None:
+            raise SsoError(
+                f"{chain.role_arn} is reached by role chaining: it has no access portal link "
+                "(drop --portal-link)."
+            )
         if assignment is None:
             assignment = _client(chosen, settings).target(args.account, args.role)
         target = console.destination_url(destination, region)
@@ -160,15 +230,26 @@ def _refreshing_shell(args) -> int:
 
     sso, settings = client(args)
     warn_about_token_files()
-    assignment = sso.target(args.account, args.role)
-    # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before they
-    # expire: hand them ones with more left than that, so they do not ask on every call.
-    sso.broker.min_remaining = timedelta(minutes=16)
-    sso.credentials(assignment)  # fail now (not logged in, role gone), not in the shell
+    chain = _chain(args, sso.session, settings, _config())
+    if chain is not None:
+        assignment = chain.assignment()
+
+        def fetch():
+            return _chained_credentials(args, sso.session, settings, chain, timedelta(minutes=16))
+    else:
+        assignment = sso.target(args.account, args.role)
+        # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before
+        # they expire: hand them ones with more left than that, so they do not ask each call.
+        sso.broker.min_remaining = timedelta(minutes=16)
+
+        def fetch():
+            return sso.credentials(assignment)
+
+    fetch()  # fail now (not logged in, role gone, AssumeRole denied), not in the shell
     region = _workload_region(args, sso.session, settings)
     _warn_if_nested()
     argv = shell.shell_argv(args.shell)
-    with CredentialServer(lambda: sso.credentials(assignment)) as server:
+    with CredentialServer(fetch) as server:
         env = refreshing_environment(
             server, assignment, region=region, session_label=sso.session.label
         )
@@ -207,16 +288,27 @@ def cmd_credential_process(args) -> int:
     importing boto3; a miss fetches once for every process asking at the same moment (logging
     in once, under a lock, if the session ended). A name needs ListAccounts at most."""
     from ssotui.core import warm
+    from ssotui.core.config import load_config, require_session
     from ssotui.core.credcache import CredentialCache, process_json
     from ssotui.core.untrusted import is_account_id
 
-    chosen = session(args)
+    config = load_config()
+    chosen = require_session(config, **session_choice(args))
     cache = CredentialCache(chosen)
     if is_account_id(args.account):  # the fastest path: no inventory read
         found = cache.fresh(args.account, args.role)
         if found is not None:
             print(process_json(found), flush=True)
             return 0
+    from ssotui.core.settings import load_settings
+
+    settings = load_settings()
+    chain = _chain(args, chosen, settings, config)
+    if chain is not None:  # never a login prompt: SDKs cannot answer one
+        creds = cache.fresh(chain.account_id, chain.role_name)
+        creds = creds or _chained_credentials(args, chosen, settings, chain)
+        print(process_json(creds), flush=True)
+        return 0
     target = warm.cached_target(
         warm.inventory_cache().load(chosen), args.account, args.role, chosen.label
     )
@@ -228,9 +320,7 @@ def cmd_credential_process(args) -> int:
     from ssotui.cli.login import log_in
     from ssotui.core import console
     from ssotui.core.relogin import call_with_login
-    from ssotui.core.settings import load_settings
 
-    settings = load_settings()
     sso = _client(chosen, settings)
 
     def with_login(call):

@@ -107,6 +107,35 @@ def _make(service: str, region: str, max_attempts: int):
     return made
 
 
+def sts_client(creds, region: str):
+    """A boto3 STS client signing with role ``creds`` (for role chaining). Not cached: each set
+    of credentials is its own client. The endpoint is botocore's (``AWS_ENDPOINT_URL_STS``
+    honoured), with the same timeouts and bounded attempts as the portal's clients."""
+    import boto3
+    from botocore.config import Config
+
+    from ssotui.core import portal_http
+
+    config = Config(
+        region_name=region,
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=portal_http.CONNECT_TIMEOUT,
+        read_timeout=portal_http.DEADLINE,
+        user_agent_extra=USER_AGENT,
+    )
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.get_component("config_store").set_config_variable("profile", None)  # as _make
+    return boto3.session.Session(
+        botocore_session=core,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+        region_name=region,
+    ).client("sts", config=config)
+
+
 def ca_bundle() -> str | None:
     """The CA bundle botocore verifies against when configured (``AWS_CA_BUNDLE`` or
     ``ca_bundle`` in the AWS config), for our own transport; None: the default."""

@@ -35,12 +35,15 @@ class AwsConfig:
         legacy: list[SsoSession] | None = None,
         exists: bool = True,
         redirect_ports: dict[str, int] | None = None,
+        profiles: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.path = path
         self.sessions = {} if sessions is None else sessions
         self.legacy = [] if legacy is None else legacy
         self.exists = exists
         self.redirect_ports = {} if redirect_ports is None else redirect_ports
+        # Every [profile NAME] (and [default]) as read, for role chains (core/chains.py).
+        self.profiles = {} if profiles is None else profiles
 
     def __repr__(self) -> str:
         return f"AwsConfig({str(self.path)!r}, sessions={sorted(self.sessions)!r})"
@@ -141,6 +144,7 @@ def load_config(path: Path | None = None) -> AwsConfig:
                     values["sso_redirect_port"], f"{where} sso_redirect_port"
                 )
         elif section == "default" or section.startswith("profile "):
+            config.profiles[section.removeprefix("profile ").strip()] = values
             if "sso_start_url" in values and "sso_session" not in values:
                 where = f"{path} [{section}]"
                 region = values.get("sso_region")

@@ -55,6 +55,8 @@ _DEFAULTS: dict[str, object] = {
     # Rows pinned first, in this order: (ACCOUNT, ROLE) with ACCOUNT a 12-digit id or an
     # account name, resolved like the CLI's ``ACCOUNT ROLE`` arguments.
     "favorites": (),
+    # Roles reached through an SSO role with sts:AssumeRole (core/chains.py: Chain tuples).
+    "chained_roles": (),
     "path": None,  # the file these settings came from (None for defaults); not compared
 }
 
@@ -181,6 +183,8 @@ def _check(key: str, value: object, path: Path) -> object:
         return value
     if key == "favorites":
         return _check_favorites(value, path)
+    if key == "chained_roles":
+        return _check_chains(value, path)
     raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
 
 
@@ -204,6 +208,26 @@ def _check_favorites(value: object, path: Path) -> tuple[tuple[str, str], ...]:
         if (account, role) not in pairs:
             pairs.append((account, role))
     return tuple(pairs)
+
+
+def _check_chains(value: object, path: Path) -> tuple:
+    """``[[chained_roles]]`` tables: role_arn, source, and optional external_id,
+    role_session_name, duration_seconds (checked by :func:`chains.check_chain`)."""
+    from ssotui.core.chains import check_chain
+
+    known = {"role_arn", "source", "external_id", "role_session_name", "duration_seconds"}
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"{path}: chained_roles must be [[chained_roles]] tables.")
+    chains = []
+    for number, item in enumerate(value, 1):
+        where = f"{path}: chained_roles entry {number}"
+        unknown = sorted(set(item) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})."
+            )
+        chains.append(check_chain(item, where))
+    return tuple(chains)
 
 
 def _check_destination(value: str, path: Path) -> str:

@@ -1,0 +1,142 @@
+# ruff: noqa: F811 - the cli and logged_in fixtures come from test_cli
+"""Issue 16 §1: roles reached through an SSO role (role chaining) from the CLI, through real
+boto3 against the emulator's GetRoleCredentials and sts:AssumeRole."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import write_aws_config
+from test_cli import cli, logged_in  # noqa: F401 - fixtures
+
+from ssotui.core.chains import find, from_profiles
+
+
+def chained(emu, name: str) -> str:
+    return next(arn for arn in emu.org.chained if arn.endswith("/" + name))
+
+
+def settings(text: str) -> Path:
+    path = Path(os.environ["SSOTUI_CONFIG_FILE"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def chains(emulator, monkeypatch, tmp_path):
+    """Settings declaring LegacyAdmin (from management/AdministratorAccess) and DeepOps
+    (behind LegacyAdmin)."""
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(tmp_path / "settings.toml"))
+    legacy, deep = chained(emulator, "LegacyAdmin"), chained(emulator, "DeepOps")
+    settings(
+        "[[chained_roles]]\n"
+        f'role_arn = "{legacy}"\n'
+        'source = "management/AdministratorAccess"\n'
+        "[[chained_roles]]\n"
+        f'role_arn = "{deep}"\n'
+        f'source = "{legacy}"\n'
+        "duration_seconds = 1800\n"
+    )
+    return legacy, deep
+
+
+def exports(out: str) -> dict[str, str]:
+    found = {}
+    for line in out.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].partition("=")
+            found[key] = value.strip("'")
+    return found
+
+
+def test_env_of_a_chained_role_assumes_it_once_and_then_uses_the_cache(
+    logged_in, emulator, chains, cli
+):
+    legacy, _deep = chains
+    account = legacy.split(":")[4]
+    first = exports(cli("env", account, "LegacyAdmin").out)
+    assert first["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert first["SSOTUI_ROLE_NAME"] == "LegacyAdmin"
+    assert first["SSOTUI_ACCOUNT_ID"] == account
+    assert "via management/AdministratorAccess" in first["SSOTUI_ACCOUNT_NAME"]
+    assert emulator.stats.calls["AssumeRole"] == 1
+    again = exports(cli("env", legacy, "LegacyAdmin").out)  # the ARN works as ACCOUNT too
+    assert again["AWS_ACCESS_KEY_ID"] == first["AWS_ACCESS_KEY_ID"]
+    assert emulator.stats.calls["AssumeRole"] == 1
+
+
+def test_a_chain_of_chains_assumes_each_role_in_turn(logged_in, emulator, chains, cli):
+    _legacy, deep = chains
+    answer = json.loads(cli("credential-process", deep, "DeepOps").out)
+    assert answer["AccessKeyId"].startswith("ASIA") and answer["Version"] == 1
+    assert emulator.stats.calls["AssumeRole"] == 2  # LegacyAdmin, then DeepOps
+    assert emulator.stats.calls["GetRoleCredentials"] == 1
+
+
+def test_the_console_of_a_chained_role_asks_for_no_session_duration(
+    logged_in, emulator, chains, cli
+):
+    legacy, _deep = chains
+    url = cli("console", legacy, "LegacyAdmin", "--print").out.strip()
+    assert parse_qs(urlsplit(url).query)["SigninToken"][0]  # the emulator refuses a duration
+    assert emulator.stats.calls["GetSigninToken"] == 1
+
+
+def test_a_role_that_does_not_trust_the_source_is_one_line(
+    logged_in, emulator, cli, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(tmp_path / "settings.toml"))
+    legacy = chained(emulator, "LegacyAdmin")
+    settings(f'[[chained_roles]]\nrole_arn = "{legacy}"\nsource = "management/ReadOnlyAccess"\n')
+    result = cli("exec", legacy, "LegacyAdmin", "--", "true", check=False)
+    line = result.one_line_error("AccessDenied", legacy, "management/ReadOnlyAccess")
+    assert "trust policy" in line
+
+
+def test_a_loop_and_a_missing_source_are_one_line(logged_in, emulator, cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(tmp_path / "settings.toml"))
+    a, b = "arn:aws:iam::111111111111:role/A", "arn:aws:iam::222222222222:role/B"
+    settings(
+        f'[[chained_roles]]\nrole_arn = "{a}"\nsource = "{b}"\n'
+        f'[[chained_roles]]\nrole_arn = "{b}"\nsource = "{a}"\n'
+    )
+    cli("env", a, "A", check=False).one_line_error("loop", "A -> B -> A")
+    c = "arn:aws:iam::333333333333:role/C"
+    settings(f'[[chained_roles]]\nrole_arn = "{c}"\nsource = "arn:aws:iam::444444444444:role/D"\n')
+    cli("env", c, "C", check=False).one_line_error(c, "neither an SSO role nor a chained role")
+    assert emulator.stats.calls["AssumeRole"] == 0
+
+
+def test_a_bad_chain_in_the_settings_is_one_line(logged_in, cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(tmp_path / "settings.toml"))
+    settings('[[chained_roles]]\nrole_arn = "arn:aws:iam::1:role/$(reboot)"\nsource = "a/b"\n')
+    cli("env", "x", "y", check=False).one_line_error("role_arn must be an IAM role ARN")
+
+
+def test_profiles_with_source_profile_become_chains_of_their_session(
+    logged_in, emulator, sso_session, cli
+):
+    legacy = chained(emulator, "LegacyAdmin")
+    management = emulator.org.find("management").account_id
+    config = Path(os.environ["AWS_CONFIG_FILE"]).read_text()
+    write_aws_config(
+        config
+        + f"\n[profile mgmt-admin]\nsso_session = {sso_session.name}\n"
+        f"sso_account_id = {management}\nsso_role_name = AdministratorAccess\n"
+        f"\n[profile legacy]\nrole_arn = {legacy}\nsource_profile = mgmt-admin\n"
+        "\n[profile other]\nrole_arn = arn:aws:iam::555555555555:role/X\n"
+        "source_profile = keys\n\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\n"
+    )
+    from ssotui.core.config import load_config
+
+    found = from_profiles(load_config().profiles, sso_session.name, "config")
+    assert [c.role_arn for c in found] == [legacy]  # "other" ends in access keys: left out
+    assert find(found, legacy, "anything").origin == "profile legacy"
+    answer = json.loads(cli("credential-process", legacy, "LegacyAdmin").out)
+    assert answer["AccessKeyId"].startswith("ASIA")
+    assert emulator.stats.calls["AssumeRole"] == 1
