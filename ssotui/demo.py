@@ -27,20 +27,23 @@ PID_FILE = "pid"
 STALE_WITHOUT_PID_S = 3600.0  # a directory from before pid files, or whose start was cut short
 
 
-def demo_environment(base_url: str, root: Path) -> dict[str, str]:
-    """The variables that aim boto3 and ssotui at the emulator and at ``root``."""
+def demo_environment(base_url: str, root: Path, org=None) -> dict[str, str]:
+    """The variables that aim boto3 and ssotui at the emulator and at ``root``. With the
+    emulator's ``org``, its chained roles become AWS config profiles (role_arn +
+    source_profile), so role chaining can be tried too."""
     config = root / "config"
     _write_private(
         config,
         f"[sso-session {DEMO_SESSION}]\n"
         f"sso_start_url = {DEMO_START_URL}\n"
         f"sso_region = {DEMO_REGION}\n"
-        "sso_registration_scopes = sso:account:access\n",
+        "sso_registration_scopes = sso:account:access\n" + _chained_profiles(org),
     )
     return {
         "AWS_ENDPOINT_URL_SSO": base_url,
         "AWS_ENDPOINT_URL_SSO_OIDC": base_url,
         "AWS_ENDPOINT_URL_SIGNIN": base_url,
+        "AWS_ENDPOINT_URL_STS": base_url,
         "AWS_CONFIG_FILE": str(config),
         "SSOTUI_SSO_CACHE_DIR": str(root / "sso-cache"),
         "SSOTUI_CACHE_DIR": str(root / "cache"),
@@ -48,9 +51,7 @@ def demo_environment(base_url: str, root: Path) -> dict[str, str]:
     }
 
 
-def run_demo(
-    accounts: int = 120, approve_after: float | None = None, hostile: bool = False
-) -> int:
+def run_demo(accounts: int = 120, approve_after: float | None = None, hostile: bool = False) -> int:
     from ssotui.app_factory import make_app
     from ssotui.core.config import load_config
     from ssotui.core.settings import load_settings
@@ -66,7 +67,7 @@ def run_demo(
         remove_stale_demos(root.parent, keep=root)
         emulator = Emulator(accounts=accounts, approve_after=approve_after, hostile=hostile)
         emulator.start()
-        os.environ.update(demo_environment(emulator.base_url, root))
+        os.environ.update(demo_environment(emulator.base_url, root, emulator.org))
         print(
             f"ssotui demo: an emulated organization with {accounts} accounts is serving at "
             f"{emulator.base_url} (approve the login on its page).",
@@ -85,6 +86,32 @@ def run_demo(
         os.environ.update(saved)
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _chained_profiles(org) -> str:
+    """``[profile demo-<role>]`` for each chained role of the org whose source is an SSO role,
+    beside the SSO profile it starts from (chains of chains follow their source's profile)."""
+    if org is None:
+        return ""
+    text, names = "", {}
+    for arn, role in org.chained.items():
+        account_id, source_role = role.trusted[0]
+        source = org.account(account_id)
+        if source is not None:
+            sso_profile = f"demo-{source.name}-{source_role}"
+            if sso_profile not in names.values():
+                text += (
+                    f"\n[profile {sso_profile}]\nsso_session = {DEMO_SESSION}\n"
+                    f"sso_account_id = {account_id}\nsso_role_name = {source_role}\n"
+                )
+            names[(account_id, source_role)] = sso_profile
+        else:  # trusted by another chained role: its profile
+            names[(account_id, source_role)] = f"demo-{source_role}"
+        text += f"\n[profile demo-{role.role_name}]\nrole_arn = {arn}\n"
+        text += f"source_profile = {names[(account_id, source_role)]}\n"
+        if role.external_id:
+            text += f"external_id = {role.external_id}\n"
+    return text
 
 
 def _write_private(path: Path, text: str) -> None:

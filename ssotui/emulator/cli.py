@@ -68,7 +68,7 @@ def banner(base_url: str, account_id: str = "", role: str = "") -> str:
     text = f"""\
 # IAM Identity Center emulator; verification page: {base_url}/device
 export AWS_ENDPOINT_URL_SSO={base_url} AWS_ENDPOINT_URL_SSO_OIDC={base_url} \
-AWS_ENDPOINT_URL_SIGNIN={base_url}
+AWS_ENDPOINT_URL_SIGNIN={base_url} AWS_ENDPOINT_URL_STS={base_url}
 # Sample ~/.aws/config sections:
 [sso-session emulator]
 sso_start_url = {START_URL}

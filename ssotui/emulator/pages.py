@@ -37,7 +37,8 @@ Nothing here talks to AWS.</p>
 <p>Point boto3 or the AWS CLI at it with:</p>
 <pre>export AWS_ENDPOINT_URL_SSO={escape(base_url)}
 export AWS_ENDPOINT_URL_SSO_OIDC={escape(base_url)}
-export AWS_ENDPOINT_URL_SIGNIN={escape(base_url)}</pre>
+export AWS_ENDPOINT_URL_SIGNIN={escape(base_url)}
+export AWS_ENDPOINT_URL_STS={escape(base_url)}</pre>
 """
     return page("ssotui emulator", body, org_name)
 
