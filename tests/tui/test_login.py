@@ -10,9 +10,12 @@ import socket
 import urllib.request
 from datetime import timedelta
 
+from ssotui.tui.picker.screen import PickerScreen
+from textual.geometry import Offset
+from textual.selection import Selection
+
 from ssotui.core.settings import Settings
 from ssotui.tui.screens.login import LoginScreen
-from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.widgets.session_header import SessionHeader
 from ssotui.tui.widgets.user_code import UserCode, big_text
 
@@ -49,7 +52,7 @@ async def test_browser_login_waits_for_the_browser_then_the_picker(emulator, sso
         await wait_for(pilot, lambda: screen.browser_login is not None, what="the browser login")
         login = screen.browser_login
         assert label_text(screen, "#login-status") == "Waiting for the browser…"
-        assert label_text(screen, "#login-url") == login.url
+        assert screen.query_one("#login-url").url == login.url
         assert login.url.startswith(f"{emulator.base_url}/authorize?response_type=code&")
         assert re.fullmatch(r"(10m 00s|9m \d\ds) left", label_text(screen, "#login-expiry"))
         assert not screen.query_one(UserCode).display  # no code in this flow
@@ -82,6 +85,44 @@ async def test_browser_login_denied_says_so_and_r_tries_again(emulator, sso_sess
         await wait_for(pilot, lambda: screen.browser_login is not None, what="a new login")
         await asyncio.to_thread(browser_visits, screen.browser_login.url)
         await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen), what="the picker")
+
+
+async def test_the_browser_page_is_one_line_in_the_box_and_c_copies_it_whole(
+    emulator, sso_session, fakes
+):
+    app = make_app(sso_session, fakes, PKCE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "browser_login", None) is not None)
+        screen = app.screen
+        url = screen.browser_login.url
+        line = screen.query_one("#login-url")
+        await pilot.pause()
+        shown = label_text(screen, "#login-url")
+        # One line, inside the box: the start and the end of the address around "…".
+        assert line.size.height == 1
+        assert len(shown) == line.content_size.width < len(url)
+        head, tail = shown.split("…")
+        assert url.startswith(head) and url.endswith(tail) and len(head) > 20
+        assert line.region.right <= screen.query_one("#login-box").content_region.right
+        # Selecting any of it selects the whole address.
+        assert line.get_selection(Selection.from_offsets(Offset(0, 0), Offset(5, 0))) == (
+            url,
+            "\n",
+        )
+        # c copies the whole address; it is in the footer, and the button says so.
+        keys = {b.binding.key: b.binding.description for b in screen.active_bindings.values()}
+        assert keys["c"] == "Copy URL"
+        assert screen.query_one("#copy-url").display
+        assert not screen.query_one("#copy-code").display
+        await pilot.press("c")
+        await wait_for(pilot, lambda: fakes.copied, what="the clipboard")
+        assert fakes.copied == [url]
+        # Switched to the device code, c copies the code again.
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen.authorization is not None, what="a user code")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: len(fakes.copied) == 2, what="the clipboard")
+        assert fakes.copied[1] == screen.authorization.user_code
 
 
 async def test_d_switches_from_the_browser_to_the_device_code(emulator, sso_session, fakes):
@@ -163,9 +204,7 @@ async def test_no_display_no_browser_but_keys_open_and_copy(emulator, sso_sessio
 
 async def test_settings_can_turn_off_the_automatic_browser(emulator, sso_session, fakes):
     fakes.environ["BROWSER"] = "firefox"
-    app = make_app(
-        sso_session, fakes, Settings(login_flow="device", open_browser_on_login=False)
-    )
+    app = make_app(sso_session, fakes, Settings(login_flow="device", open_browser_on_login=False))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "authorization", None) is not None)
         await pilot.pause(0.3)
@@ -281,3 +320,14 @@ async def test_help_on_the_device_code_screen_has_a_title_and_only_keys_that_wor
         assert "LoginScreen" not in text and "Login" in text
         assert "Try again" not in text  # r works only after a failed login
         assert "Copy" in text  # c does
+
+
+def test_middle_ellipsis_keeps_the_start_and_the_end_within_the_width():
+    from ssotui.tui.widgets.url_label import middle_ellipsis
+
+    url = "https://oidc.us-east-1.amazonaws.com/authorize?state=abc&code_challenge=xyz"
+    assert middle_ellipsis(url, len(url)) == url
+    assert middle_ellipsis(url, 0) == url  # no width yet
+    # Two thirds of the room for the start (the host and path the user checks).
+    assert middle_ellipsis(url, 31) == "https://oidc.us-east…llenge=xyz"
+    assert middle_ellipsis("日本語日本語日本語", 7) == "日本…語"  # wide characters: 2 cells

@@ -1,7 +1,8 @@
 """The login screen, for both flows (:func:`ssotui.core.loginflow.choose_flow` picks one).
 
-- Browser login (PKCE): the page is opened (and shown); the screen waits for the browser to
-  come back to the loopback listener, with the time left. ``d`` switches to the device code.
+- Browser login (PKCE): the page is opened (and shown on one line, cut in the middle; ``c``
+  copies it whole); the screen waits for the browser to come back to the loopback listener,
+  with the time left. ``d`` switches to the device code.
 - Device code: the user code in big letters, the page to approve it on, a countdown and live
   polling status.
 
@@ -46,6 +47,7 @@ from ssotui.tui.screens.base import WorkerScreen, describe
 from ssotui.tui.services import Services, has_display
 from ssotui.tui.widgets.format import countdown
 from ssotui.tui.widgets.session_header import SessionHeader
+from ssotui.tui.widgets.url_label import UrlLabel
 from ssotui.tui.widgets.user_code import UserCode
 
 if TYPE_CHECKING:
@@ -107,6 +109,13 @@ class LoginScreen(WorkerScreen):
             "Copy code",
             id="login.copy_code",
             tooltip="Copy the user code to the clipboard",
+        ),
+        Binding(
+            "c",
+            "copy_url",
+            "Copy URL",
+            id="login.copy_url",
+            tooltip="Copy the login page's address to the clipboard",
         ),
         Binding(
             "d",
@@ -174,7 +183,7 @@ class LoginScreen(WorkerScreen):
                 yield Label(self.flow_note, id="login-flow", markup=False)
                 yield Label(self.reason, id="login-reason", markup=False)
                 yield Label("", id="login-step1", classes="step", markup=False)
-                yield Label("", id="login-url", markup=False)
+                yield UrlLabel(id="login-url")
                 yield Label("", id="login-step2", classes="step", markup=False)
                 with Center():
                     yield UserCode(id="user-code")
@@ -183,6 +192,7 @@ class LoginScreen(WorkerScreen):
                 with Horizontal(id="login-buttons"):
                     yield Button("Open browser  b", id="open-browser", variant="primary")
                     yield Button("Copy code  c", id="copy-code")
+                    yield Button("Copy URL  c", id="copy-url")
                     yield Button("Device code  d", id="use-device-code")
                     yield Button("Try again  r", id="retry")
         yield Footer()
@@ -212,9 +222,7 @@ class LoginScreen(WorkerScreen):
         url = ""
         if authorization is not None:
             url = browser_url(authorization.verification_uri) or approval_page(authorization)
-        self.query_one("#login-url", Label).update(
-            url or (BAD_URL if authorization is not None else "")
-        )
+        self._show_url(url, authorization is not None)
         self._show_expiry()
 
     def watch_flow(self, flow: str) -> None:
@@ -232,6 +240,7 @@ class LoginScreen(WorkerScreen):
         self.query_one("#login-step2", Label).update(step2)
         self.query_one(UserCode).display = device
         self.query_one("#copy-code", Button).display = device
+        self.query_one("#copy-url", Button).display = not device
         self.query_one("#use-device-code", Button).display = not device
         self.query_one("#retry", Button).label = "New code  r" if device else "Try again  r"
 
@@ -239,8 +248,16 @@ class LoginScreen(WorkerScreen):
         if self.flow != loginflow.PKCE:
             return
         url = browser_url(login.url) if login is not None else None
-        self.query_one("#login-url", Label).update(url or (BAD_URL if login is not None else ""))
+        self._show_url(url, login is not None)
         self._show_expiry()
+
+    def _show_url(self, url: str | None, started: bool) -> None:
+        """The page to open, on one line; or why there is none."""
+        label = self.query_one("#login-url", UrlLabel)
+        if url:
+            label.show_url(url)
+        else:
+            label.show_text(BAD_URL if started else "")
 
     def watch_status(self, status: str) -> None:
         self.query_one("#login-status", Label).update(status)
@@ -275,9 +292,10 @@ class LoginScreen(WorkerScreen):
             return pkce
         if pkce and action == "copy_code":
             return False
+        if action == "copy_url":
+            return pkce and self._page_url() is not None
         if pkce and action == "open_browser":
-            login = self.browser_login
-            return login is not None and not self.failed and browser_url(login.url) is not None
+            return self._page_url() is not None
         if action in ("open_browser", "copy_code"):
             authorization = self.authorization
             if authorization is None or self.failed:
@@ -443,7 +461,18 @@ class LoginScreen(WorkerScreen):
 
     def action_copy_code(self) -> None:
         if self.authorization is not None:
-            self.copy_code(for_terminal(self.authorization.user_code))
+            self.copy_text(for_terminal(self.authorization.user_code), "Copied the code.")
+
+    def action_copy_url(self) -> None:
+        if self.flow == loginflow.PKCE and (url := self._page_url()):
+            self.copy_text(url, "Copied the login page's address.")
+
+    def _page_url(self) -> str | None:
+        """The browser login's page, while it waits (None before it starts and after it failed)."""
+        login = self.browser_login
+        if login is None or self.failed:
+            return None
+        return browser_url(login.url)
 
     def action_retry(self) -> None:
         if self.failed:
@@ -462,6 +491,10 @@ class LoginScreen(WorkerScreen):
     @on(Button.Pressed, "#copy-code")
     def _copy_pressed(self) -> None:
         self.action_copy_code()
+
+    @on(Button.Pressed, "#copy-url")
+    def _copy_url_pressed(self) -> None:
+        self.action_copy_url()
 
     @on(Button.Pressed, "#use-device-code")
     def _device_pressed(self) -> None:
@@ -483,14 +516,14 @@ class LoginScreen(WorkerScreen):
         if not quiet:
             self.post_message(ActionDone("Opened the login page in the browser."))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="clipboard", name="copy_code")
-    def copy_code(self, code: str) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clipboard", name="copy")
+    def copy_text(self, text: str, done: str) -> None:
         try:
-            self.services.copy(code)
+            self.services.copy(text)
         except SsoError as error:
-            self.post_message(ClipboardFallback(code, "Copied the code.", str(error)))
+            self.post_message(ClipboardFallback(text, done, str(error)))
         else:
-            self.post_message(ActionDone("Copied the code."))
+            self.post_message(ActionDone(done))
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:
