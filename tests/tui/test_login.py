@@ -10,16 +10,16 @@ import socket
 import urllib.request
 from datetime import timedelta
 
-from ssotui.tui.picker.screen import PickerScreen
 from textual.geometry import Offset
 from textual.selection import Selection
 
 from ssotui.core.settings import Settings
 from ssotui.tui.screens.login import LoginScreen
+from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.widgets.session_header import SessionHeader
 from ssotui.tui.widgets.user_code import UserCode, big_text
 
-from .conftest import FIXED_NOW, make_app, notifications, row_count, sign_in, wait_for
+from .conftest import FIXED_NOW, make_app, row_count, wait_for
 
 DEVICE = Settings(login_flow="device")
 PKCE = Settings(login_flow="pkce")
@@ -242,47 +242,6 @@ async def test_expired_code_says_so(emulator, sso_session, fakes):
         await wait_for(pilot, lambda: screen.failed, timeout=8, what="the expiry")
         assert "expired" in label_text(screen, "#login-status")
         assert "r" in {b.binding.key for b in screen.active_bindings.values()}
-
-
-async def test_expired_session_goes_to_login_and_back_to_the_same_row(emulator, sso_session, fakes):
-    sign_in(emulator, sso_session)
-    app = make_app(sso_session, fakes)
-    messages: list = []
-    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
-        picker = app.screen
-        await wait_for(
-            pilot, lambda: picker.loader and not picker.state.loading, what="the inventory"
-        )
-        await pilot.press(*"security-audit")
-        await wait_for(pilot, lambda: picker.rows.shown_count == 2)
-        await pilot.press("down")
-        target = picker.highlighted
-        assert (target.account_name, target.role_name) == ("security-audit", "SecurityAudit")
-        await pilot.press("escape")  # back to the list, the filter stays
-
-        emulator.expire_access_tokens()
-        emulator.end_sessions()  # refresh tokens no longer work either
-        await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), what="login")
-        login = app.screen
-        await wait_for(pilot, lambda: login.authorization is not None)
-        assert label_text(login, "#login-reason") == (
-            "Your session has expired or was signed out: sign in again."
-        )
-        emulator.approve(login.authorization.user_code)
-        await wait_for(pilot, lambda: app.screen is picker, what="the picker again")
-        # Same filter, same row, and the console the user asked for opens after the login.
-        assert picker.filter.value == "security-audit"
-        assert picker.highlighted == target
-        await wait_for(
-            pilot,
-            lambda: (
-                "Opened the console for security-audit / SecurityAudit." in notifications(messages)
-            ),
-            what="the console",
-        )
-        assert len(fakes.opened) == 1
 
 
 def test_big_text_draws_every_character_of_a_user_code():
