@@ -80,7 +80,13 @@ def _refresh_flag(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 def _target(p: argparse.ArgumentParser, *, region: bool = True) -> None:
     p.add_argument("account", metavar="ACCOUNT", help="12-digit account id or account name")
     p.add_argument("role", metavar="ROLE", help="permission set name")
-    if region:
+    if region:  # console, shell, exec, env: also the safety rail's confirmation
+        p.add_argument(
+            "--yes-i-mean-prod",
+            action="store_true",
+            help="confirm a role the settings' [[protected]] rules cover (without a terminal "
+            "to ask on, it is refused otherwise)",
+        )
         p.add_argument(
             "--region",
             dest="workload_region",

@@ -23,6 +23,37 @@ def _check_region_flag(args) -> None:
             )
 
 
+def _rail(args, settings, assignment) -> dict[str, str]:
+    """The safety rail, then the label markers for the role's environment: a row the
+    settings' [[protected]] rules cover needs --yes-i-mean-prod, or the account's name (or id)
+    typed at a prompt when there is a terminal to ask on; else one line, nothing opened."""
+    import sys
+
+    from ssotui.core import labels
+    from ssotui.core.untrusted import for_terminal, marker
+
+    label = labels.label_of(assignment, settings.account_labels, settings.label_inference)
+    markers = {"SSOTUI_LABELS": marker(" ".join(label.tags))} if label.tags else {}
+    if not labels.is_protected(assignment, label, settings.protected):
+        return markers
+    shown = f"{for_terminal(assignment.account_name)} ({assignment.account_id})"
+    what = f"{shown} as {for_terminal(assignment.role_name)}"
+    if not getattr(args, "yes_i_mean_prod", False):
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise SsoError(
+                f"{what} is protected by the settings' [[protected]] rules: pass "
+                "--yes-i-mean-prod to confirm (there is no terminal to ask on)."
+            )
+        err(f"{what} is protected. Type the account name (or id) to go on:")
+        sys.stderr.write("> ")
+        sys.stderr.flush()
+        typed = sys.stdin.readline().strip()
+        if typed not in (assignment.account_name, for_terminal(assignment.account_name),
+                         assignment.account_id):  # fmt: skip
+            raise SsoError(f"not confirmed: nothing was opened for {what}.")
+    return {**markers, "SSOTUI_PROTECTED": "1"}
+
+
 def _workload_region(args, chosen, settings) -> str:
     return getattr(args, "workload_region", None) or settings.default_region or chosen.region
 
@@ -156,6 +187,7 @@ def cmd_console(args) -> int:
             )
         if assignment is None:
             assignment = _client(chosen, settings).target(args.account, args.role)
+        _rail(args, settings, assignment)
         target = console.destination_url(destination, region)
         url = console.portal_link(
             chosen.start_url, assignment.account_id, assignment.role_name, target
@@ -163,6 +195,7 @@ def cmd_console(args) -> int:
     else:
         if creds is None:
             chosen, settings, assignment, creds = _role(args)
+        _rail(args, settings, assignment)  # before a sign-in token is asked for
         url = console.signin_url(
             creds, region=region, destination=destination, issuer=chosen.start_url
         )
@@ -187,13 +220,14 @@ def _role_env(args):
     from ssotui.core import shell
 
     chosen, settings, assignment, creds = _role(args)
+    markers = _rail(args, settings, assignment)
     env = shell.role_environment(
         creds,
         assignment,
         region=_workload_region(args, chosen, settings),
         session_label=chosen.label,
     )
-    return assignment, creds, env
+    return assignment, creds, {**env, **markers}
 
 
 def _warn_if_nested() -> None:
@@ -245,6 +279,7 @@ def _refreshing_shell(args) -> int:
         def fetch():
             return sso.credentials(assignment)
 
+    markers = _rail(args, settings, assignment)
     fetch()  # fail now (not logged in, role gone, AssumeRole denied), not in the shell
     region = _workload_region(args, sso.session, settings)
     _warn_if_nested()
@@ -253,6 +288,7 @@ def _refreshing_shell(args) -> int:
         env = refreshing_environment(
             server, assignment, region=region, session_label=sso.session.label
         )
+        env.update(markers)
         err(
             f"Starting {argv[0]} as {assignment.role_name} in {assignment.account_name} "
             f"({assignment.account_id}); credentials are renewed while it runs "

@@ -24,7 +24,12 @@ CONSOLE_MODES = ("federation", "portal")
 """How ``o`` opens the console: a federated sign-in URL made from the role's credentials, or
 the access portal's shortcut link (no local credentials; for the console's multi-session mode)."""
 LOGIN_FLOWS = ("auto", "pkce", "device")
-_BOOLEAN_KEYS = ("open_browser_on_login", "firefox_containers", "refreshing_shell")
+_BOOLEAN_KEYS = (
+    "open_browser_on_login",
+    "firefox_containers",
+    "refreshing_shell",
+    "label_inference",
+)
 RATE_LIMIT_RANGE = (0.1, 100000.0)
 """``rate_limit`` bounds, both included: outside them (or nan, inf) the loader's arithmetic
 overflows or its threads wait for ages. It is the rate the inventory load *starts* at, per
@@ -57,6 +62,10 @@ _DEFAULTS: dict[str, object] = {
     "favorites": (),
     # Roles reached through an SSO role with sts:AssumeRole (core/chains.py: Chain tuples).
     "chained_roles": (),
+    # Labels and the production safety rail (core/labels.py).
+    "label_inference": True,
+    "account_labels": (),
+    "protected": (),
     "path": None,  # the file these settings came from (None for defaults); not compared
 }
 
@@ -185,6 +194,11 @@ def _check(key: str, value: object, path: Path) -> object:
         return _check_favorites(value, path)
     if key == "chained_roles":
         return _check_chains(value, path)
+    if key in ("account_labels", "protected"):
+        from ssotui.core import labels
+
+        check = labels.check_label_rules if key == "account_labels" else labels.check_protect_rules
+        return check(value, str(path))
     raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
 
 

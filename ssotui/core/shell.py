@@ -33,6 +33,9 @@ MARKER_VARS = (
     "SSOTUI_EXPIRATION",
 )
 EXPORTED_VARS = CREDENTIAL_VARS + REGION_VARS + MARKER_VARS
+# Exported only when set: the account's tags (space-separated) and "1" for a row the
+# settings' [[protected]] rules cover (core/labels.py).
+LABEL_VARS = ("SSOTUI_LABELS", "SSOTUI_PROTECTED")
 # Variables that would confuse SDKs next to our credentials (aws-vault unsets the same).
 REMOVED_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 EXPORT_FORMATS = ("sh", "fish", "powershell", "json")
@@ -230,7 +233,8 @@ def _exported(
         source = role_environment(
             source, assignment, region=region or "", session_label=session_label, base={}
         )
-    return {name: str(source[name]) for name in EXPORTED_VARS if source.get(name) is not None}
+    names = EXPORTED_VARS + LABEL_VARS
+    return {name: str(source[name]) for name in names if source.get(name) is not None}
 
 
 def _sh_quote(value: str) -> str:
