@@ -18,22 +18,16 @@ import json
 import logging
 import os
 import stat
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
-from ssotui.core import paths, timeutil
+from ssotui.core import locks, paths, timeutil
 from ssotui.core.errors import LoginRequired
 from ssotui.core.files import atomic_write_text, remove_temp_files, temp_prefix
 from ssotui.core.models import SsoSession
 from ssotui.core.tokens import Registration, Token
-
-try:  # pragma: no cover - fcntl is missing only on Windows
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 # The key order the AWS CLI v2 and botocore write (protocol reference §4.2).
 _TOKEN_KEYS = (
@@ -200,28 +194,6 @@ def token_to_dict(token: Token) -> dict:
     return out
 
 
-class _PathLock:
-    """A re-entrant lock for one lock-file path: a thread lock plus one ``flock`` per process."""
-
-    def __init__(self) -> None:
-        self.thread_lock = threading.RLock()
-        self.depth = 0
-        self.fd: int | None = None
-
-
-_locks_guard = threading.Lock()
-_locks: dict[str, _PathLock] = {}
-
-
-def _path_lock(path: Path) -> _PathLock:
-    key = os.path.abspath(path)
-    with _locks_guard:
-        found = _locks.get(key)
-        if found is None:
-            found = _locks[key] = _PathLock()
-        return found
-
-
 class TokenCache:
     """One session's token file and client-registration file."""
 
@@ -334,43 +306,15 @@ class TokenCache:
 
     # -- locking ---------------------------------------------------------------------------
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self):
         """Hold the advisory lock for this session's token (re-entrant within a thread).
 
-        Threads of this process serialise on a lock keyed by the lock-file path; processes
-        serialise on ``flock`` of a 0600 file in ssotui's own lock directory
-        (``<cache dir>/locks/<sha1 of the token file's path>.lock``; 0700, checked like every
-        private directory). Nothing is added to the shared token cache directory.
+        Threads of this process and other processes serialise on one lock file in ssotui's own
+        lock directory (``<cache dir>/locks/<sha1 of the token file's path>.lock``; 0700,
+        checked like every private directory; :func:`locks.held_file`). Nothing is added to
+        the shared token cache directory.
         """
-        state = _path_lock(self.lock_path)
-        with state.thread_lock:
-            if state.depth == 0:
-                state.fd = self._acquire_file_lock()
-            state.depth += 1
-            try:
-                yield
-            finally:
-                state.depth -= 1
-                if state.depth == 0 and state.fd is not None:
-                    fd, state.fd = state.fd, None
-                    try:
-                        if fcntl is not None:
-                            fcntl.flock(fd, fcntl.LOCK_UN)
-                    finally:
-                        os.close(fd)
-
-    def _acquire_file_lock(self) -> int | None:
-        paths.private_dir(self.lock_directory)
-        if fcntl is None:  # pragma: no cover - Windows: threads only
-            return None
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
+        return locks.held_file(self.lock_path)
 
 
 def _str_tuple(value) -> tuple[str, ...] | None:
