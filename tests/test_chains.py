@@ -140,3 +140,24 @@ def test_profiles_with_source_profile_become_chains_of_their_session(
     answer = json.loads(cli("credential-process", legacy, "LegacyAdmin").out)
     assert answer["AccessKeyId"].startswith("ASIA")
     assert emulator.stats.calls["AssumeRole"] == 1
+
+
+def test_profiles_write_chained_roles_that_boto3_chains_natively(
+    logged_in, emulator, chains, cli, monkeypatch
+):
+    """`profiles --write` gives each chained role role_arn + source_profile (the generated
+    profile of its source); botocore then does GetRoleCredentials and AssumeRole itself."""
+    import boto3
+
+    legacy, deep = chains
+    cli("profiles", "--write")
+    text = Path(os.environ["AWS_CONFIG_FILE"]).read_text()
+    account = legacy.split(":")[4]
+    assert f"[profile {account}.LegacyAdmin]\nrole_arn = {legacy}\n" in text
+    assert "source_profile = management.AdministratorAccess\n" in text
+    assert f"[profile {account}.DeepOps]\nrole_arn = {deep}\n" in text
+    assert f"source_profile = {account}.LegacyAdmin\nduration_seconds = 1800\n" in text
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    frozen = boto3.Session(profile_name=f"{account}.DeepOps").get_credentials()
+    assert frozen.get_frozen_credentials().access_key.startswith("ASIAEMU")
+    assert emulator.stats.calls["AssumeRole"] == 2

@@ -209,6 +209,7 @@ def cmd_profiles(args) -> int:
         region=args.profile_region or settings.default_region or chosen.region,
         template=args.template or DEFAULT_TEMPLATE,
         path=paths.aws_config_file(),
+        chains=settings.chained_roles,
     )
     for name, a in plan.skipped:
         err(

@@ -167,6 +167,44 @@ class ProfilePlan:
         return backup
 
 
+def _chain_sources(kept, chained) -> dict:
+    """For each chained row, the name of the profile it starts from (an SSO row's, or another
+    chain's), when that profile is among ``kept``."""
+    by_key = {(a.account_id, a.role_name.casefold()): name for name, a in kept}
+    by_name = {(a.account_name, a.role_name.casefold()): name for name, a in kept}
+    by_arn = {c.role_arn: a for a, c in chained.items()}
+    names = {a: name for name, a in kept}
+    found = {}
+    for a, chain in chained.items():
+        if isinstance(chain.source, tuple):
+            account, role = chain.source[0], chain.source[1].casefold()
+            source = by_key.get((account, role)) or by_name.get((account, role))
+        else:
+            source = names.get(by_arn.get(chain.source))
+        if source is not None:
+            found[a] = source
+    changed = True
+    while changed:  # a chain whose source chain has no profile has none either
+        changed = False
+        for a, chain in chained.items():
+            if a in found and not isinstance(chain.source, tuple):
+                if by_arn.get(chain.source) not in found:
+                    del found[a]
+                    changed = True
+    return found
+
+
+def _chained_lines(chain, source_profile: str) -> list[str]:
+    lines = [f"role_arn = {chain.role_arn}\n", f"source_profile = {source_profile}\n"]
+    if chain.role_session_name:
+        lines.append(f"role_session_name = {chain.role_session_name}\n")
+    if chain.external_id:
+        lines.append(f"external_id = {chain.external_id}\n")
+    if chain.duration_seconds:
+        lines.append(f"duration_seconds = {chain.duration_seconds}\n")
+    return lines
+
+
 def _writable(a: Assignment) -> bool:
     return is_account_id(a.account_id) and is_role_name(a.role_name)
 
@@ -204,8 +242,12 @@ def plan_profiles(
     region: str,
     template: str = DEFAULT_TEMPLATE,
     path: Path,
+    chains=(),
 ) -> ProfilePlan:
-    """The config text with this session's managed block (re)generated."""
+    """The config text with this session's managed block (re)generated. ``chains`` (from the
+    settings, :mod:`chains`) become profiles with ``role_arn`` and ``source_profile`` naming
+    the generated profile of their source, so the AWS CLI and the SDKs chain them natively;
+    one whose source has no profile here is left out (``rejected``)."""
     if session.name is None:
         raise ConfigError(
             "generated profiles need an [sso-session] section (this session is a legacy "
@@ -218,8 +260,9 @@ def plan_profiles(
             f"{path}: the sso-session name {session.name!r} is not plain ASCII; the AWS CLI "
             "reads the config file as ASCII, so ssotui writes no profiles for it."
         )
+    chained = {Assignment(c.account_id, c.account_id, "", c.role_name): c for c in chains}
     rejected = [a for a in assignments if not _writable(a)]
-    assignments = [a for a in assignments if _writable(a)]
+    assignments = [a for a in assignments if _writable(a)] + list(chained)
     try:
         old = path.read_text(encoding="utf-8")
         exists = True
@@ -236,17 +279,23 @@ def plan_profiles(
     kept, skipped = [], []
     for name, assignment in profile_names(assignments, session.name, template):
         (skipped if name in taken else kept).append((name, assignment))
+    sources = _chain_sources(kept, chained)
+    rejected += [a for name, a in kept if a in chained and a not in sources]
+    kept = [(name, a) for name, a in kept if a not in chained or a in sources]
     block = [begin_marker(session.name) + "\n"]
     for i, (name, a) in enumerate(kept):
         if i:
             block.append("\n")
-        block += [
-            f"[profile {name}]\n",
-            f"sso_session = {session.name}\n",
-            f"sso_account_id = {a.account_id}\n",
-            f"sso_role_name = {a.role_name}\n",
-            f"region = {region}\n",
-        ]
+        block.append(f"[profile {name}]\n")
+        if a in chained:
+            block += _chained_lines(chained[a], sources[a])
+        else:
+            block += [
+                f"sso_session = {session.name}\n",
+                f"sso_account_id = {a.account_id}\n",
+                f"sso_role_name = {a.role_name}\n",
+            ]
+        block.append(f"region = {region}\n")
     block.append(end_marker(session.name) + "\n")
     if block_at is not None:
         start, stop = block_at
