@@ -109,6 +109,9 @@ def test_a_loop_and_a_missing_source_are_one_line(logged_in, emulator, cli, monk
     c = "arn:aws:iam::333333333333:role/C"
     settings(f'[[chained_roles]]\nrole_arn = "{c}"\nsource = "arn:aws:iam::444444444444:role/D"\n')
     cli("env", c, "C", check=False).one_line_error(c, "neither an SSO role nor a chained role")
+    cli("env", "arn:aws:iam::999999999999:role/Z", "Z", check=False).one_line_error(
+        "no chained role arn:aws:iam::999999999999:role/Z is declared"
+    )
     assert emulator.stats.calls["AssumeRole"] == 0
 
 

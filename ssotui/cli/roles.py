@@ -106,13 +106,20 @@ def _chain(args, chosen, settings, config):
     """The chained role ACCOUNT and ROLE name (its account id and name, or its ARN), or None.
     Costs nothing without chains: the module is imported only when some are declared."""
     chains = _all_chains(chosen, settings, config)
-    if not chains:
-        return None
-    from ssotui.core.chains import find
+    chain = None
+    if chains:
+        from ssotui.core.chains import find
 
-    chain = find(chains, args.account, args.role)
+        chain = find(chains, args.account, args.role)
     if chain is not None:
         args.chains = chains  # for the fetch, which walks the chain back to its SSO role
+    elif args.account.startswith("arn:"):
+        from ssotui.core.untrusted import for_terminal
+
+        raise SsoError(
+            f"no chained role {for_terminal(args.account)} is declared (add it to the settings' "
+            "[[chained_roles]], or a profile with role_arn and source_profile)."
+        )
     return chain
 
 

@@ -84,6 +84,21 @@ region = {REGION}"""
     return text
 
 
+def chained_banner(org) -> str:
+    """The org's roles reached by role chaining, with the role each one trusts (for
+    ``[[chained_roles]]`` in the settings)."""
+    if not org.chained:
+        return ""
+    lines = ["# Roles reached by role chaining (sts:AssumeRole), and the role each trusts:"]
+    for arn, role in org.chained.items():
+        account_id, source_role = role.trusted[0]
+        source = org.account(account_id)
+        start = f"{source.name if source else account_id}/{source_role}"
+        extra = f" (external_id {role.external_id})" if role.external_id else ""
+        lines.append(f"#   {arn}  from {start}{extra}")
+    return "\n".join(lines)
+
+
 def from_args(args: argparse.Namespace):
     """An (unstarted) Emulator configured by ``build_parser()``'s options."""
     from . import Emulator
@@ -123,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         print(emu.base_url, flush=True)
         first = emu.org.accounts[0] if emu.org.accounts else None
         print(banner(emu.base_url, *((first.account_id, first.roles[0]) if first else ())))
+        print(chained_banner(emu.org))
         sys.stdout.flush()
         while not done.wait(0.5):
             pass
