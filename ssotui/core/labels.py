@@ -93,13 +93,22 @@ def is_protected(assignment: Assignment, label: Label, rules) -> bool:
     return False
 
 
-def check_label_rules(value: object, where: str) -> tuple[LabelRule, ...]:
+def _tables(value: object, key: str, known: set[str], where: str):
+    """(where, table) for each ``[[key]]`` table, with no key outside ``known``."""
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ConfigError(f"{where}: account_labels must be [[account_labels]] tables.")
-    rules = []
+        raise ConfigError(f"{where}: {key} must be [[{key}]] tables.")
     for number, item in enumerate(value, 1):
-        at = f"{where}: account_labels entry {number}"
-        _only(item, {"match", "alias", "tags", "color"}, at)
+        at = f"{where}: {key} entry {number}"
+        unknown = sorted(set(item) - known)
+        if unknown:
+            choices = ", ".join(sorted(known))
+            raise ConfigError(f"{at}: unknown key {unknown[0]!r} (known: {choices}).")
+        yield at, item
+
+
+def check_label_rules(value: object, where: str) -> tuple[LabelRule, ...]:
+    rules = []
+    for at, item in _tables(value, "account_labels", {"match", "alias", "tags", "color"}, where):
         match = item.get("match")
         if not isinstance(match, str) or not match.strip():
             raise ConfigError(f'{at}: match must be an account id or a name glob ("prod-*").')
@@ -121,12 +130,8 @@ def check_label_rules(value: object, where: str) -> tuple[LabelRule, ...]:
 
 
 def check_protect_rules(value: object, where: str) -> tuple[ProtectRule, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ConfigError(f"{where}: protected must be [[protected]] tables.")
     rules = []
-    for number, item in enumerate(value, 1):
-        at = f"{where}: protected entry {number}"
-        _only(item, {"account", "role"}, at)
+    for at, item in _tables(value, "protected", {"account", "role"}, where):
         account, role = item.get("account"), item.get("role", "*")
         if not isinstance(account, str) or not account.strip():
             raise ConfigError(
@@ -136,11 +141,3 @@ def check_protect_rules(value: object, where: str) -> tuple[ProtectRule, ...]:
             raise ConfigError(f'{at}: role must be a role name glob ("*Admin*").')
         rules.append(ProtectRule(account.strip(), role.strip()))
     return tuple(rules)
-
-
-def _only(item: dict, known: set[str], where: str) -> None:
-    unknown = sorted(set(item) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})."
-        )
