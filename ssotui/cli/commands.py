@@ -122,6 +122,8 @@ def cmd_list(args) -> int:
     how much is missing."""
     from ssotui.core.errors import SsoError
 
+    if getattr(args, "all_sessions", False):
+        return _list_all_sessions(args)
     sso, _settings = client(args)
     inventory = None if args.refresh else sso.cached_inventory()
     if inventory is None or not inventory.complete:
@@ -138,28 +140,67 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _list_all_sessions(args) -> int:
+    """Every session's rows, each tagged with its session; a session that could not be listed
+    (or only in part) is one line on stderr, and the exit status is then 3."""
+    from ssotui.core.all_sessions import load_all
+    from ssotui.core.config import load_config
+    from ssotui.core.errors import LoginRequired
+    from ssotui.core.settings import load_settings
+
+    config = load_config()
+    if not config.all_sessions:
+        raise SsoError(f"no [sso-session] in {config.path}: add one, or run `ssotui` to.")
+    results = load_all(config.all_sessions, load_settings(), refresh=bool(args.refresh))
+    rows = []
+    for result in results:
+        if result.inventory is not None:
+            warn_skipped(result.inventory)
+            rows += [(result.session.label, r) for r in result.inventory.assignments()]
+    _print_rows_of(rows, args.json)
+    failed = [r for r in results if r.error is not None]
+    for result in failed:
+        what = result.error
+        if isinstance(result.error, LoginRequired):
+            flag = f"--sso-session {result.session.name}" if result.session.name else "--start-url"
+            what = f"not logged in; the others are listed (run `ssotui login {flag}`)."
+        err(f"ssotui: session {result.session.label}: {what}")
+    return 3 if failed else 0
+
+
 def _print_rows(inventory, as_json: bool) -> None:
     warn_skipped(inventory)
-    rows = inventory.assignments()
+    _print_rows_of([(None, r) for r in inventory.assignments()], as_json)
+
+
+def _print_rows_of(rows: list, as_json: bool) -> None:
+    """``rows`` of (session label or None, Assignment): a table, or a JSON array whose
+    objects carry ``session`` when the label is given."""
     if as_json:
-        data = [
-            {
-                "accountId": r.account_id,
-                "accountName": r.account_name,
-                "emailAddress": r.email,
-                "roleName": r.role_name,
-            }
-            for r in rows
-        ]
+        data = []
+        for label, r in rows:
+            item = {"session": label} if label is not None else {}
+            item.update(
+                accountId=r.account_id,
+                accountName=r.account_name,
+                emailAddress=r.email,
+                roleName=r.role_name,
+            )
+            data.append(item)
         # JSON escapes every control character, and ensure_ascii a lone surrogate too.
         print(json.dumps(data, indent=2, ensure_ascii=True))
         return
     from ssotui.core.untrusted import for_terminal
 
-    table = [tuple(map(for_terminal, (r.account_id, r.account_name, r.role_name))) for r in rows]
-    width = max((len(name) for _id, name, _role in table), default=12)
-    for account_id, name, role in table:
-        print(f"{account_id}  {name:<{width}}  {role}")
+    table = [
+        tuple(map(for_terminal, (label or "", r.account_id, r.account_name, r.role_name)))
+        for label, r in rows
+    ]
+    width = max((len(name) for _s, _id, name, _role in table), default=12)
+    tagged = max((len(label) for label, *_ in table), default=0)
+    for label, account_id, name, role in table:
+        lead = f"{label:<{tagged}}  " if tagged else ""
+        print(f"{lead}{account_id}  {name:<{width}}  {role}")
 
 
 def warn_skipped(inventory) -> None:

@@ -168,6 +168,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if wanted("list"):
         p = command("list", "list every account and permission set you are assigned")
         p.add_argument("--json", action="store_true", help="print a JSON array")
+        p.add_argument(
+            "--all-sessions",
+            action="store_true",
+            help="every configured [sso-session] (and legacy start URL) in one list, each row "
+            "with its session; one that needs a login is reported and the others listed",
+        )
         _refresh_flag(p, suppress=True)
 
     if wanted("console"):
