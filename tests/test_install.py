@@ -3,7 +3,7 @@ ssotui into a throwaway tool directory, and the command it puts on the bin direc
 from the tool's own environment, with the files the app reads at run time.
 
 Slow (a wheel is built and the dependencies installed), so marked ``slow``; select with
-``-k test_install``. A tool that is not on PATH is skipped; CI installs uv (see .ci/run).
+``-k test_install``. A tool found neither on PATH nor beside this python is skipped.
 The dependencies come from the package index pip or uv is set up to use.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,8 @@ CHECK = (
 def install(tool: str, place: Path) -> Path:
     """Install the checkout with ``tool`` into ``place``; returns the tool environment's
     python."""
-    program = shutil.which(tool)
+    # On PATH, or beside this python (installed into the test venv, as CI does).
+    program = shutil.which(tool) or shutil.which(tool, path=str(Path(sys.executable).parent))
     if program is None:
         pytest.skip(f"{tool} is not installed")
     env = dict(os.environ)
