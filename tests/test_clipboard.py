@@ -176,3 +176,40 @@ def test_console_copy_leaves_osc52_to_the_caller_unless_asked(
     assert tty.read_bytes() == b""
     assert console.copy_to_clipboard(URL, osc52=True) == clipboard.OSC52
     assert tty.read_bytes() == clipboard.osc52_sequence(URL)
+
+
+def test_console_copy_in_tmux_puts_the_url_in_tmux_and_says_so_once(
+    no_system_clipboard, tmp_path, monkeypatch, capfd
+):
+    """`ssotui console --copy` inside tmux without a system clipboard: the sign-in URL reaches
+    tmux on stdin, stderr says it was copied and how (one line each), stdout stays empty."""
+    from conftest import START_URL, write_aws_config
+    from helpers import sign_in
+
+    from ssotui.cli import main
+    from ssotui.core.config import load_config
+    from ssotui.emulator import Emulator
+
+    tmux = FakeTmux(tmp_path)
+    with Emulator(accounts=3) as emu:
+        for name in ("SSO", "SSO_OIDC", "SIGNIN"):
+            monkeypatch.setenv(f"AWS_ENDPOINT_URL_{name}", emu.base_url)
+        from ssotui.core import clients
+
+        clients.reset_clients()
+        write_aws_config(
+            f"[sso-session t]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
+        )
+        sign_in(emu, load_config().sessions["t"])
+        monkeypatch.setenv("TMUX", TMUX_VAR)
+        monkeypatch.setenv("PATH", f"{tmux.bin}:{__import__('os').environ['PATH']}")
+        account = emu.org.accounts[0]
+        capfd.readouterr()
+        assert main(["console", account.account_id, account.roles[0], "--copy"]) == 0
+    out, err = capfd.readouterr()
+    [call] = tmux.recorded()
+    assert call["stdin"].startswith(emu.base_url + "/federation?Action=login&")
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("Copied the console URL for ") and "tmux" in lines[1]
+    assert len(lines) == 2

@@ -215,8 +215,12 @@ def cmd_console(args) -> int:
     if args.print:
         print(url)
     elif args.copy:
-        console.copy_to_clipboard(url)
+        from ssotui.core.clipboard import hint
+
+        how = console.copy_to_clipboard(url, osc52=True)  # no TUI draws here: OSC 52 is ours
         err(f"Copied the console URL for {what} (valid 15 minutes).")
+        if hint(how):
+            err(hint(how))
     else:
         console.open_in_browser(url, settings.browser_command)
         err(f"Opened the console for {what}.")
