@@ -65,8 +65,8 @@ class Clock:
 
 
 async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
+    from ssotui.tui.picker.screen import PickerScreen
     from ssotui.tui.screens.login import LoginScreen
-    from ssotui.tui.screens.picker import PickerScreen
 
     app = pilot.app
 

@@ -11,9 +11,8 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 
 from ssotui.core.models import Assignment
+from ssotui.tui.picker.assignment_list import AssignmentList, Columns, layout_columns
 from ssotui.tui.search import SearchIndex
-from ssotui.tui.widgets import AssignmentList
-from ssotui.tui.widgets.assignment_list import Columns, layout_columns
 
 SIZE = (100, 20)
 WORDS = "payments billing prod staging dev data lake api edge core ops audit".split()
@@ -147,24 +146,26 @@ async def test_keys_move_the_highlight_and_post_highlighted(running):
     assert app.highlighted[-1] == ROWS[0] and app.highlighted.count(ROWS[0]) == 2
 
 
-async def test_highlight_stays_on_its_row_while_the_filter_keeps_it(running):
+async def test_a_new_query_moves_the_highlight_to_the_best_row(running):
+    """Even when the highlighted row still matches: the first row is the best match."""
     app, pilot, widget = running
     target = next(r for r in ROWS[200:] if "prod" in r.account_name)
     assert widget.highlight_key(target.key)
     await pilot.pause()
-    posted = len(app.highlighted)
-    widget.set_query("pro")
     widget.set_query("prod")
     await pilot.pause()
-    assert widget.highlighted == target
-    assert len(app.highlighted) == posted  # same row: no message
-    assert_line_shows(lines(widget)[widget.highlighted_index - widget.scroll_offset.y], target)
-    # A filter that drops the row moves the highlight to the first match.
-    widget.set_query("prod " + ("staging" if "staging" not in target.account_name else "lake"))
-    await pilot.pause()
-    first = ROWS[SearchIndex(ROWS).filter(widget.query)[0]]
+    assert target in widget.shown_assignments()
+    first = ROWS[SearchIndex(ROWS).filter("prod")[0]]
+    assert first != target
     assert widget.highlighted == first and widget.highlighted_index == 0
+    assert widget.scroll_offset.y == 0
     assert app.highlighted[-1] == first
+    # Each refinement is a new query: back to its first row.
+    widget.action_cursor_down()
+    widget.set_query("prod " + ("staging" if "staging" not in first.account_name else "lake"))
+    await pilot.pause()
+    assert widget.highlighted_index == 0
+    assert widget.highlighted == ROWS[SearchIndex(ROWS).filter(widget.query)[0]]
 
 
 async def test_enter_selects_the_highlighted_row(running):

@@ -1,17 +1,22 @@
-"""The Textual app: settings, theme and keymap; which screen comes first; help.
+"""The Textual app: settings, theme and keymap; which screen comes first; help; the palette's
+few app-wide commands.
 
-Everything else lives in the screens (``ssotui.tui.screens``). Dependencies come in through the
-constructor (``services`` is what tests replace), so the app never reads global state.
+Everything else lives in the screens (``ssotui.tui.picker``, ``ssotui.tui.screens``).
+Dependencies come in through the constructor (``services`` is what tests replace), so the app
+never reads global state.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.keys import key_to_character
+from textual.screen import Screen
 
 from ssotui.core import tokencache
 from ssotui.core.config import AwsConfig, load_config
@@ -21,17 +26,12 @@ from ssotui.core.untrusted import for_terminal
 from ssotui.tui.services import Services
 
 
-class SsoTuiApp(App[None]):
+class SsoTuiApp(App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "ssotui"
+    # ? and q work only where no text can be typed (the picker types them into its filter),
+    # so the footer shows F1 and ctrl+q, which work everywhere.
     BINDINGS = [
-        Binding(
-            "question_mark",
-            "help",
-            "Help",
-            id="app.help",
-            tooltip="Show every key of this screen",
-        ),
         Binding(
             "f1",
             "help",
@@ -39,7 +39,23 @@ class SsoTuiApp(App[None]):
             id="app.help_f1",
             tooltip="Show every key of this screen (also while typing in a field)",
         ),
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit ssotui"),
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            show=False,
+            id="app.help",
+            tooltip="Show every key of this screen (where no text can be typed)",
+        ),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_ctrl", tooltip="Quit"),
+        Binding(
+            "q",
+            "quit",
+            "Quit",
+            show=False,
+            id="app.quit",
+            tooltip="Quit ssotui (where no text can be typed)",
+        ),
     ]
 
     def __init__(
@@ -57,6 +73,8 @@ class SsoTuiApp(App[None]):
         self.session = session
         self.refresh_on_start = refresh
         self.keymap = dict(self.settings.keymap)
+        self.clipboard_hint_shown = False
+        """The hint that copying went through the terminal was shown (once per run)."""
 
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
@@ -113,7 +131,7 @@ class SsoTuiApp(App[None]):
 
     def open_session(self, session: SsoSession | None) -> None:
         """Show the picker for ``session`` (it starts the login itself when needed)."""
-        from ssotui.tui.screens.picker import PickerScreen
+        from ssotui.tui.picker.screen import PickerScreen
 
         if session is None:
             self.exit()
@@ -143,20 +161,55 @@ class SsoTuiApp(App[None]):
                 or screen.check_action(binding.action, ()) is not False
             ]
             parts, notes = [(title, usable)], ""
-        parts.append(("Everywhere", list(self.BINDINGS) + list(App.BINDINGS)))
+        everywhere = list(self.BINDINGS)
+        if getattr(screen, "TYPES_TEXT", False):  # letters edit a field there: not keys
+            everywhere = [b for b in everywhere if not _types_a_character(b.key)]
+        parts.append(("Everywhere", everywhere))
         self.push_screen(HelpScreen(parts, self.keymap, notes))
+
+    # -- the command palette ---------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Only ssotui's own: help, theme, switching the session, quit (the picker adds its
+        actions); none of Textual's stock commands (keys panel, maximize, screenshot)."""
+        yield SystemCommand("Help", "Every key of this screen", self.action_help)
+        yield SystemCommand("Theme", "Change the colours", self.action_change_theme)
+        if len(self.aws_config.all_sessions) > 1 and self.session is not None:
+            yield SystemCommand(
+                "Switch session", "Choose another IAM Identity Center session", self.choose_session
+            )
+        yield SystemCommand("Quit", "Quit ssotui", self.action_quit)
+
+    def choose_session(self) -> None:
+        from ssotui.tui.screens.sessions import SessionChooser
+
+        chooser = SessionChooser(self.aws_config.all_sessions, str(self.aws_config.path))
+        self.push_screen(chooser, callback=self._switch_session)
+
+    def _switch_session(self, session: SsoSession | None) -> None:
+        if session is None or session == self.session:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.open_session(session)
+
+
+def _types_a_character(key: str) -> bool:
+    """True for a key that types a printable character ("q", "question_mark", "space")."""
+    character = key_to_character(key)
+    return character is not None and (character.isprintable() or character == " ")
 
 
 def known_binding_ids() -> set[str]:
     """Every binding id a keymap may use."""
-    from ssotui.tui.screens.action_menu import ActionMenu
-    from ssotui.tui.screens.destinations import ChoiceScreen
+    from ssotui.tui.picker.assignment_list import AssignmentList
+    from ssotui.tui.picker.destinations import ChoiceScreen
+    from ssotui.tui.picker.filter_input import FilterInput
+    from ssotui.tui.picker.menu import ActionMenu
+    from ssotui.tui.picker.screen import PickerScreen
     from ssotui.tui.screens.help import HelpScreen
     from ssotui.tui.screens.login import LoginScreen
-    from ssotui.tui.screens.picker import PickerScreen
     from ssotui.tui.screens.setup import SetupScreen
-    from ssotui.tui.widgets.assignment_list import AssignmentList
-    from ssotui.tui.widgets.filter_input import FilterInput
 
     owners = (SsoTuiApp, PickerScreen, FilterInput, AssignmentList, LoginScreen, ActionMenu)
     owners += (HelpScreen, SetupScreen, ChoiceScreen)

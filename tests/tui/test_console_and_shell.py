@@ -14,7 +14,7 @@ import pytest
 from ssotui.core import console
 from ssotui.core.settings import Settings
 from ssotui.tui.app import known_binding_ids
-from ssotui.tui.screens.destinations import ChoiceScreen, destination_choices, region_choices
+from ssotui.tui.picker.destinations import ChoiceScreen, destination_choices, region_choices
 
 from .conftest import make_app, notifications, sign_in, wait_for
 from .test_picker import open_picker, select
@@ -50,7 +50,7 @@ async def test_d_opens_the_console_at_the_chosen_service_and_region(emulator, ss
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "payments-prod", "SupportUser")
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="destinations")
         assert first_choice(app.screen) == "home"  # nothing chosen yet: the console home
         await choose(pilot, "lambda")
@@ -66,7 +66,7 @@ async def test_d_opens_the_console_at_the_chosen_service_and_region(emulator, ss
         assert accepted(url)
 
         # The choice is remembered for the session: both lists start with it next time.
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="destinations")
         assert first_choice(app.screen) == "lambda"
         await pilot.press("enter")
@@ -84,11 +84,11 @@ async def test_a_global_service_skips_the_region_and_esc_cancels(emulator, sso_s
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "management", "Billing")
         # Esc in either list opens nothing.
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is picker)
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await choose(pilot, "s3")
         assert first_choice(app.screen) == "eu-west-1"  # default_region comes first
@@ -97,7 +97,7 @@ async def test_a_global_service_skips_the_region_and_esc_cancels(emulator, sso_s
         await pilot.pause(0.2)
         assert fakes.opened == []
         # iam has no region: it opens at once.
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await choose(pilot, "iam")
         await wait_for(pilot, lambda: fakes.opened, what="the browser")
@@ -113,7 +113,7 @@ async def test_console_home_overrides_the_default_destination(emulator, sso_sess
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "log-archive")
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("enter")  # Console home
         await wait_for(pilot, lambda: app.screen.title_text.startswith("Open the console home"))
@@ -123,8 +123,8 @@ async def test_console_home_overrides_the_default_destination(emulator, sso_sess
 
 
 async def test_d_is_in_the_action_menu_and_the_palette(emulator, sso_session, fakes):
-    from ssotui.tui.commands import PickerCommands
-    from ssotui.tui.screens.action_menu import ActionMenu
+    from ssotui.tui.picker.menu import ActionMenu
+    from ssotui.tui.picker.palette import PickerCommands
 
     sign_in(emulator, sso_session)
     app = make_app(sso_session, fakes)
@@ -134,7 +134,7 @@ async def test_d_is_in_the_action_menu_and_the_palette(emulator, sso_session, fa
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
         assert "open_console_at" in app.screen.names
-        await pilot.press("d")  # the menu's keys work as on the list
+        await pilot.press("ctrl+g")  # the menu's keys work as on the list
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is picker)
@@ -163,7 +163,7 @@ async def test_portal_mode_opens_the_portal_shortcut_without_fetching_credential
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "payments-prod", "SupportUser")
         row = picker.highlighted
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: fakes.opened, what="the browser")
         [link] = fakes.opened
         assert link.startswith(sso_session.start_url.rstrip("/") + "/#/console?")
@@ -173,7 +173,7 @@ async def test_portal_mode_opens_the_portal_shortcut_without_fetching_credential
         assert params["destination"] == [console.destination_url("ec2", sso_session.region)]
         assert emulator.stats.calls.get("GetRoleCredentials", 0) == 0
         # `d` uses the portal link too.
-        await pilot.press("d")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await choose(pilot, "sqs")
         await choose(pilot, "ap-southeast-2")
@@ -189,7 +189,7 @@ async def test_firefox_containers_wraps_the_console_url(emulator, sso_session, f
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "payments-prod", "SupportUser")
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: fakes.opened, what="the browser")
         [url] = fakes.opened
         assert url.startswith("ext+granted-containers:")
@@ -202,7 +202,7 @@ async def test_firefox_containers_wraps_the_console_url(emulator, sso_session, f
         assert inner.startswith(emulator.base_url)
         assert accepted(inner)
         # c still copies the plain sign-in URL (it goes to a clipboard, not to Firefox).
-        await pilot.press("c")
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: fakes.copied, what="the clipboard")
         assert fakes.copied[0].startswith(emulator.base_url)
 
@@ -239,13 +239,13 @@ async def test_refreshing_shell_gets_a_credential_server_for_its_lifetime(
         mode = picker.query_one("#shell-mode")
         if not from_settings:
             assert not picker.refreshing_shell and not mode.display
-            await pilot.press("escape", "R")
+            await pilot.press("escape", "f6")
             assert "Subshells now get refreshing credentials" in " ".join(notifications(messages))
         assert picker.refreshing_shell and mode.display
         assert "refreshing" in str(mode.render())
         await select(pilot, picker, "prod pay", "AdministratorAccess")
         row = picker.highlighted
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: seen, what="the subshell")
         [env] = seen
         assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
@@ -260,9 +260,9 @@ async def test_refreshing_shell_gets_a_credential_server_for_its_lifetime(
         with pytest.raises(urllib.error.URLError):
             fetch_credentials(env)
         # R again: back to static keys.
-        await pilot.press("R")
+        await pilot.press("f6")
         assert not picker.refreshing_shell and not mode.display
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: len(seen) == 2, what="a static subshell")
         assert "AWS_SECRET_ACCESS_KEY" in seen[1]
         assert "AWS_CONTAINER_CREDENTIALS_FULL_URI" not in seen[1]
@@ -284,7 +284,7 @@ async def test_the_credential_server_stops_even_when_the_shell_fails(emulator, s
         app.suspend = contextlib.nullcontext
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "log-archive")
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: seen, what="the subshell")
         await pilot.pause()
         with pytest.raises(urllib.error.URLError):

@@ -11,9 +11,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ssotui.core.models import Assignment
-from ssotui.tui.widgets.count_label import CountLabel
-from ssotui.tui.widgets.details import Detail, DetailsPane
-from ssotui.tui.widgets.filter_input import FilterInput
+from ssotui.tui.picker.count import CountLabel
+from ssotui.tui.picker.details import Detail, DetailsPane
+from ssotui.tui.picker.filter_input import FilterInput
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:

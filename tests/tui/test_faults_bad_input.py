@@ -7,8 +7,8 @@ import pytest
 
 from ssotui.core.inventory import InventoryCache
 from ssotui.core.tokencache import TokenCache
+from ssotui.tui.picker.screen import MIN_HEIGHT, MIN_WIDTH, PickerScreen
 from ssotui.tui.screens.login import LoginScreen
-from ssotui.tui.screens.picker import MIN_HEIGHT, MIN_WIDTH, PickerScreen
 
 from .conftest import make_app, notifications, row_count, sign_in, wait_for
 

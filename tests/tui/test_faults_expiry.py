@@ -9,8 +9,8 @@ import json
 import pytest
 
 from ssotui.core.tokencache import TokenCache
+from ssotui.tui.picker.screen import PickerScreen
 from ssotui.tui.screens.login import LoginScreen
-from ssotui.tui.screens.picker import PickerScreen
 
 from .conftest import make_app, notifications, row_count, sign_in, wait_for
 
@@ -26,7 +26,7 @@ async def loaded_picker(pilot, app) -> PickerScreen:
 
 async def highlight_fourth_row(pilot, picker: PickerScreen, query: str = "") -> tuple[str, str]:
     await pilot.press(*query)
-    await pilot.press("escape")  # from the filter to the list: one-letter keys act
+    await pilot.press("escape")  # from the filter to the list
     await pilot.press("down", "down", "down")
     row = picker.highlighted
     assert row is not None and picker.rows.highlighted_index == 3
@@ -52,11 +52,11 @@ async def test_an_access_token_expired_mid_session_is_refreshed_without_a_login(
         target = await highlight_fourth_row(pilot, picker)
 
         emulator.expire_access_tokens()  # the portal now answers 401 to the cached token
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: fakes.opened, what="the console")
         listed = emulator.stats.calls["ListAccounts"]
         emulator.expire_access_tokens()  # and once more, for the inventory this time
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(
             pilot, lambda: emulator.stats.calls["ListAccounts"] > listed, what="the reload"
         )
@@ -76,7 +76,7 @@ async def test_an_access_token_expired_mid_session_is_refreshed_without_a_login(
 
 @pytest.mark.parametrize(
     "cause, key",
-    [("no refresh token", "o"), ("no refresh token", "r"), ("refresh refused", "r")],
+    [("no refresh token", "ctrl+o"), ("no refresh token", "ctrl+r"), ("refresh refused", "ctrl+r")],
 )
 async def test_an_unrefreshable_session_logs_in_and_returns_to_the_same_row(
     make_emulator, sso_session, fakes, cause, key
@@ -108,11 +108,11 @@ async def test_an_unrefreshable_session_logs_in_and_returns_to_the_same_row(
         assert picker.filter.value == "prod"
         assert highlighted(picker) == target
         assert picker.rows.total_count == row_count(emulator)
-        if key == "r":  # nothing else changed: the same place in the list too
+        if key == "ctrl+r":  # nothing else changed: the same place in the list too
             assert picker.rows.highlighted_index == 3
         else:  # the action runs once, after the login (the row, now a recent pick, moves
             # up to the recents with the highlight on it)
             await wait_for(pilot, lambda: fakes.opened, what="the console")
             name, role = target
-            assert f"Opened the console for {name} / {role}." in notifications(messages)
+            assert f"Opened the console (home, us-east-1) for {name} as {role}." in notifications(messages)
             assert len(fakes.opened) == 1

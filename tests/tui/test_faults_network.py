@@ -11,8 +11,8 @@ import pytest
 
 from ssotui.core import portal_http
 from ssotui.core.settings import Settings
-from ssotui.tui.screens.picker import PickerScreen
-from ssotui.tui.screens.picker_state import LOADING_ROLE
+from ssotui.tui.picker.screen import PickerScreen
+from ssotui.tui.picker.state import LOADING_ROLE
 
 from .conftest import (
     cached_then_offline,
@@ -135,12 +135,12 @@ async def test_portal_gone_mid_listing_keeps_the_rows_says_incomplete_and_r_fini
         assert banner.startswith("Offline: the access portal cannot be reached. ")
         progress = text_of(picker, "#progress")
         assert progress.startswith("incomplete · accounts "), progress
-        assert progress.endswith("/100+ · press r to retry"), progress  # more not listed
+        assert progress.endswith("/100+ · press ^r to retry"), progress  # more not listed
         done = int(PROGRESS.search(progress).group(1))
         assert banner == (
             "Offline: the access portal cannot be reached. The list is incomplete: only 100 "
             f"accounts were listed, and the roles of {done} of them arrived. "
-            "Press r to try again."
+            "Press ^r to try again."
         )
         notes = notifications(messages)
         assert len(notes) == 1 and notes[0].startswith("Cannot reach 127.0.0.1:")
@@ -148,7 +148,7 @@ async def test_portal_gone_mid_listing_keeps_the_rows_says_incomplete_and_r_fini
 
         # The portal comes back; r finishes the list.
         emulator.start()
-        await pilot.press("escape", "r")
+        await pilot.press("escape", "ctrl+r")
         await wait_for(
             pilot,
             lambda: text_of(picker, "#progress").endswith("roles in 150 accounts"),
@@ -170,17 +170,17 @@ async def offline_picker(pilot, app) -> PickerScreen:
     picker = await open_picker(pilot, app)
     await wait_for(
         pilot,
-        lambda: text_of(picker, "#offline").endswith("Press r to try again."),
+        lambda: text_of(picker, "#offline").endswith("Press ^r to try again."),
         what="the offline banner after the load gave up",
     )
     return picker
 
 
 ACTIONS_NEEDING_THE_PORTAL = [
-    ("o", "open the console"),
-    ("s", "start a shell"),
-    ("y", "copy the credentials as exports"),
-    ("c", "copy a console URL"),
+    ("ctrl+o", "open the console"),
+    ("ctrl+s", "start a shell"),
+    ("ctrl+y", "copy the credentials as exports"),
+    ("ctrl+l", "copy a console URL"),
 ]
 
 
@@ -196,10 +196,10 @@ async def test_offline_start_shows_the_cache_and_actions_fail_with_one_sentence(
         assert picker.rows.total_count == row_count(emulator)
         assert text_of(picker, "#offline") == (
             "Offline: the access portal cannot be reached. Showing the list cached just now. "
-            "Press r to try again."
+            "Press ^r to try again."
         )
         assert text_of(picker, "#progress") == (
-            "not refreshed: showing the cached list · press r to retry"
+            "not refreshed: showing the cached list · press ^r to retry"
         )
         await pilot.press("escape")
         for key, what in ACTIONS_NEEDING_THE_PORTAL:

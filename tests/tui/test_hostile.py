@@ -15,9 +15,9 @@ from conftest import SESSION_NAME, START_URL, write_aws_config
 from ssotui.core.config import load_config
 from ssotui.core.untrusted import for_terminal, marker
 from ssotui.emulator.hostile import HOSTILE_NAMES
-from ssotui.tui.screens.action_menu import ActionMenu
+from ssotui.tui.picker.menu import ActionMenu
+from ssotui.tui.picker.screen import PickerScreen
 from ssotui.tui.screens.login import BAD_URL, WAITING, LoginScreen
-from ssotui.tui.screens.picker import PickerScreen
 
 from .conftest import make_app, notifications, sign_in, wait_for
 
@@ -112,13 +112,14 @@ async def test_menu_title_and_notifications_are_made_safe(hostile, fakes):
         assert not UNSAFE.search(screen_text(app))
         await pilot.press("escape", "escape")  # the menu, then the filter
         assert app.screen is picker
-        await pilot.press("f")
+        await pilot.press("ctrl+f")
         assert f"Pinned clipboard-prod / {role}." in notifications(messages)
         title_id, _title = named("title")
         await show(pilot, picker, title_id)
-        await pilot.press("escape", "o")
+        await pilot.press("escape", "ctrl+o")
         await wait_for(pilot, lambda: fakes.opened, what="the console")
-        opened = f"Opened the console for title-staging / {picker.highlighted.role_name}."
+        role = picker.highlighted.role_name
+        opened = f"Opened the console (home, us-east-1) for title-staging as {role}."
         await wait_for(pilot, lambda: opened in notifications(messages), what="the toast")
         for note in notifications(messages):
             assert not UNSAFE.search(note), note
@@ -143,11 +144,11 @@ async def test_a_subshell_gets_prompt_safe_markers(hostile, fakes):
             assert env["SSOTUI_ACCOUNT_NAME"] == marker(name)
             assert re.fullmatch(r"[A-Za-z0-9._\-@+=,:/ ]+", env["SSOTUI_ACCOUNT_NAME"])
         # And with refreshing credentials (a local credential server instead of keys).
-        await pilot.press("escape", "R")
+        await pilot.press("escape", "f6")
         assert picker.refreshing_shell
         account_id, name = named("back")
         await show(pilot, picker, account_id)
-        await pilot.press("s")  # the list has the focus
+        await pilot.press("ctrl+s")  # the list has the focus
         await wait_for(pilot, lambda: fakes.processes, what="the refreshing subshell")
         [(_argv, env)] = fakes.processes
         assert "AWS_CONTAINER_CREDENTIALS_FULL_URI" in env

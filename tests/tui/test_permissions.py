@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from ssotui.core.tokencache import TokenCache
-from ssotui.tui.screens.picker import PickerScreen
+from ssotui.tui.picker.screen import PickerScreen
 
 from .conftest import make_app, notifications, sign_in, wait_for
 

@@ -7,16 +7,17 @@ import json
 import urllib.request
 
 from textual import events
+from textual.command import CommandList
 
 from ssotui.core import timeutil
 from ssotui.core.inventory import InventoryLoader
 from ssotui.core.models import Account
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import Settings, load_settings
-from ssotui.tui.screens.action_menu import ActionMenu
+from ssotui.tui.picker.menu import ActionMenu
+from ssotui.tui.picker.screen import PickerScreen
+from ssotui.tui.picker.state import LOADING_ROLE
 from ssotui.tui.screens.help import HelpScreen
-from ssotui.tui.screens.picker import PickerScreen
-from ssotui.tui.screens.picker_state import LOADING_ROLE
 
 from .conftest import (
     cached_then_offline,
@@ -39,6 +40,10 @@ async def open_picker(pilot, app, *, loaded: bool = True) -> PickerScreen:
             pilot, lambda: picker.loader and not picker.state.loading, what="the inventory"
         )
     return picker
+
+
+def picker_of(app) -> PickerScreen:
+    return next(s for s in app.screen_stack if isinstance(s, PickerScreen))
 
 
 def shown_rows(picker: PickerScreen) -> list[tuple[str, str]]:
@@ -98,7 +103,7 @@ async def test_offline_with_a_cache_shows_the_rows_and_a_banner(emulator, sso_se
             "Offline: the access portal cannot be reached. Showing the list cached just now."
         )
         # Acting on a row while offline is a notification, not a crash.
-        await pilot.press("escape", "o")
+        await pilot.press("escape", "ctrl+o")
         await wait_for(pilot, lambda: notifications(messages), what="a notification")
         assert notifications(messages)[0].startswith("Cannot reach 127.0.0.1")
         assert app.screen is picker and fakes.opened == []
@@ -211,9 +216,7 @@ async def test_keys_that_reach_the_list_after_the_switch_are_text(emulator, sso_
 
 
 async def select(pilot, picker, query: str, role: str | None = None):
-    if pilot.app.focused is not picker.filter:
-        await pilot.press("slash")
-    await pilot.press(*query)
+    await pilot.press(*query)  # from anywhere: typing goes to the filter
     if role is not None:
         while picker.highlighted.role_name != role:
             await pilot.press("down")
@@ -227,14 +230,16 @@ async def test_o_opens_a_console_url_the_federation_endpoint_accepts(emulator, s
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "payments-prod", "SupportUser")
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: fakes.opened, what="the browser")
         [url] = fakes.opened
         assert url.startswith(emulator.base_url)
         with urllib.request.urlopen(url) as answer:
             assert answer.status == 200
         await wait_for(pilot, lambda: notifications(messages))
-        assert "Opened the console for payments-prod / SupportUser." in notifications(messages)
+        # The toast names the page and region it opened.
+        opened = "Opened the console (home, us-east-1) for payments-prod as SupportUser."
+        assert opened in notifications(messages)
         # Credentials are now held: the details pane says until when.
         assert "credentials held until" in picker.query_one("#details").text
         # And the row became a recent pick.
@@ -248,11 +253,11 @@ async def test_c_copies_the_console_url_and_y_copies_exports(emulator, sso_sessi
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "management", "Billing")
-        await pilot.press("c")
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: fakes.copied, what="the clipboard")
         with urllib.request.urlopen(fakes.copied[0]) as answer:
             assert answer.status == 200
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: len(fakes.copied) == 2, what="the exports")
         exports = fakes.copied[1]
         assert "export AWS_ACCESS_KEY_ID=" in exports
@@ -282,10 +287,16 @@ async def test_s_runs_a_subshell_and_the_picker_comes_back_as_it_was(emulator, s
         await pilot.pause()
         assert picker.filter.value == "prod pay"
         assert picker.highlighted == target
-        # And from the list with s.
-        await pilot.press("escape", "s")
+        # And from the list: the same key.
+        await pilot.press("escape", "ctrl+s")
         await wait_for(pilot, lambda: len(fakes.processes) == 2, what="a second subshell")
         assert picker.highlighted == target
+        # After the shell exits (focus on the list, where it was), typing filters.
+        await pilot.pause()
+        assert app.focused is picker.rows
+        await pilot.press(*"s sup")
+        assert picker.filter.value == "prod pays sup"
+        assert len(fakes.processes) == 2 and fakes.copied == [] and fakes.opened == []
 
 
 async def test_S_opens_a_tmux_window_only_inside_tmux(emulator, sso_session, fakes):
@@ -295,7 +306,7 @@ async def test_S_opens_a_tmux_window_only_inside_tmux(emulator, sso_session, fak
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         await select(pilot, picker, "log-archive")
-        await pilot.press("S")
+        await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: fakes.tmux, what="tmux")
         [(name, argv, env)] = fakes.tmux
         assert name == "log-archive/ReadOnlyAccess"
@@ -311,7 +322,7 @@ async def test_S_is_hidden_outside_tmux(emulator, sso_session, fakes):
         picker = await open_picker(pilot, app)
         assert picker.check_action("tmux_shell", ()) is False
         assert picker.check_action("shell", ()) is True
-        await pilot.press("escape", "S")
+        await pilot.press("escape", "ctrl+t")
         await pilot.pause(0.2)
         assert fakes.tmux == []
 
@@ -326,7 +337,7 @@ async def test_f_pins_a_favorite_first_keeps_the_highlight_and_persists(
         await pilot.press("escape", "end")
         target = picker.highlighted
         assert shown_rows(picker)[0] != (target.account_name, target.role_name)
-        await pilot.press("f")
+        await pilot.press("ctrl+f")
         assert shown_rows(picker)[0] == (target.account_name, target.role_name)
         assert picker.highlighted == target
         assert "★ favorite" in picker.query_one("#details").text
@@ -337,7 +348,7 @@ async def test_f_pins_a_favorite_first_keeps_the_highlight_and_persists(
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
         assert shown_rows(picker)[0] == (target.account_name, target.role_name)
-        await pilot.press("escape", "home", "f")
+        await pilot.press("escape", "home", "ctrl+f")
         assert PickStore(fakes.picks_path).load("test").favorites == ()
 
 
@@ -350,7 +361,7 @@ async def test_r_refreshes_and_reports_what_changed(emulator, sso_session, fakes
         set_org_account(
             emulator, account.account_id, account.name, (*account.roles, "DeveloperAccess")
         )
-        await pilot.press("escape", "r")
+        await pilot.press("escape", "ctrl+r")
         await wait_for(pilot, lambda: not picker.state.loading, what="the refresh")
         await wait_for(pilot, lambda: "updated" in picker.progress)
         assert picker.progress.startswith("updated: +1 −0")
@@ -362,23 +373,29 @@ async def test_help_is_generated_from_the_bindings(emulator, sso_session, fakes)
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_picker(pilot, app)
-        await pilot.press("escape", "question_mark")
+        await pilot.press("escape", "question_mark")  # typed into the filter, as text
+        assert picker_of(app).filter.value == "?"
+        await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-text").render())
-        for line in ("o", "Console"), ("^o", "Console"), ("?", "Help"), ("q", "Quit"):
-            assert any(line[0] in row and line[1] in row for row in text.splitlines()), line
+        rows = [row.split() for row in text.splitlines()]
+        for keys, what in ("^o", "Console"), ("^s", "Shell"), ("f1", "Help"), ("^q", "Quit"):
+            assert [keys, what] in [row[:2] for row in rows], (keys, what)
+        # Keys that type text are not keys on the picker: the help does not offer them.
+        assert not any(row[:1] in (["?"], ["q"], ["o"]) for row in rows)
         await pilot.press("escape")
         assert isinstance(app.screen, PickerScreen)
 
 
-async def test_q_quits(emulator, sso_session, fakes):
+async def test_q_is_text_and_ctrl_q_quits(emulator, sso_session, fakes):
     sign_in(emulator, sso_session)
     app = make_app(sso_session, fakes)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_picker(pilot, app)
+        picker = await open_picker(pilot, app)
         await pilot.press("q")  # typed into the filter
-        assert app.is_running
-        await pilot.press("escape", "escape", "q")
+        await pilot.press("escape", "escape", "q")  # and from the list too
+        assert app.is_running and picker.filter.value == "q"
+        await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
 
@@ -391,7 +408,7 @@ async def test_enter_opens_the_action_menu_with_the_last_action_first(emulator, 
         await pilot.press("enter")
         assert isinstance(app.screen, ActionMenu)
         assert app.screen.names[0] == "open_console"
-        await pilot.press("y")  # the menu's keys are the picker's keys
+        await pilot.press("ctrl+y")  # the menu's keys are the picker's keys
         await wait_for(pilot, lambda: fakes.copied, what="exports")
         assert app.screen is picker
         await pilot.press("enter")
@@ -446,11 +463,11 @@ async def test_role_not_assigned_is_a_notification(emulator, sso_session, fakes)
         account = emulator.org.find("payments-prod")
         set_org_account(emulator, account.account_id, account.name, ("AdministratorAccess",))
         await select(pilot, picker, "payments-prod", "SupportUser")
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: notifications(messages), what="a notification")
         [note] = notifications(messages)
         assert "SupportUser is not assigned to you" in note
-        assert "press r to refresh" in note
+        assert "may be out of date: refresh it" in note
         assert fakes.opened == []
         assert app.screen is picker
 
@@ -469,26 +486,102 @@ async def test_account_names_are_data_not_markup(emulator, sso_session, fakes):
         await pilot.press(*"acme", "escape")
         details = picker.query_one("#details").text
         assert "acme [bold]x[/bold] $var" in details and "[red]e[/red]@x" in details
-        await pilot.press("f")
+        await pilot.press("ctrl+f")
         assert "Pinned acme [bold]x[/bold] $var / Admin." in notifications(messages)
         await pilot.press("enter")
         assert "acme [bold]x[/bold] $var" in str(app.screen.query_one("#menu-title").render())
 
 
-async def test_a_keymap_in_the_settings_file_rebinds_a_key(emulator, sso_session, fakes, tmp_path):
+async def test_a_keymap_rebinding_changes_keys_footer_menu_palette_and_help(
+    emulator, sso_session, fakes, tmp_path
+):
     path = tmp_path / "settings.toml"
-    path.write_text('[keymap]\n"picker.open_console" = "x"\n')
+    path.write_text('[keymap]\n"picker.open_console" = "ctrl+b"\n')
     sign_in(emulator, sso_session)
     app = make_app(sso_session, fakes, load_settings(path))
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("escape", "o")  # no longer bound: it starts the filter
-        assert picker.filter.value == "o"
-        await pilot.press("escape", "escape", "x")
-        await wait_for(pilot, lambda: fakes.opened, what="the console via x")
-        await pilot.press("question_mark")
+        # The old key does nothing, on the list or in the filter.
+        await pilot.press("ctrl+o", "escape", "ctrl+o")
+        await pilot.pause(0.2)
+        assert fakes.opened == []
+        # The footer shows the new key.
+        footer = [(k.key_display, k.description) for k in app.screen.query("FooterKey")]
+        assert ("^b", "Console") in footer and ("^o", "Console") not in footer
+        # The menu shows it and takes it.
+        await pilot.press("enter")
+        assert isinstance(app.screen, ActionMenu)
+        assert app.screen.key_text("open_console") == "^b"
+        assert "^b" in str(app.screen.query_one("#menu-options").get_option("open_console").prompt)
+        await pilot.press("ctrl+o")  # not in the menu either
+        assert isinstance(app.screen, ActionMenu)
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: fakes.opened, what="the console via the menu")
+        assert app.screen is picker
+        # The palette shows it.
+        await pilot.press("ctrl+p")
+        await pilot.press(*"open console")
+        await pilot.pause(0.5)
+        hits = [str(o.prompt).splitlines()[0] for o in app.screen.query_one(CommandList).options]
+        assert "Open console  ^b" in hits, hits
+        await pilot.press("escape")
+        assert app.screen is picker
+        # And the picker takes it directly.
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: len(fakes.opened) == 2, what="the console via ctrl+b")
+        # The help shows it.
+        await pilot.press("f1")
         help_text = str(app.screen.query_one("#help-text").render())
-        assert any(r.split()[:2] == ["x", "Console"] for r in help_text.splitlines())
+        assert any(r.split()[:2] == ["^b", "Console"] for r in help_text.splitlines())
+        assert not any(r.split()[:2] == ["^o", "Console"] for r in help_text.splitlines())
+
+
+async def test_typing_after_esc_filters_and_never_acts(emulator, sso_session, fakes):
+    """Esc puts the focus on the list; typing there edits the filter, whichever letter."""
+    sign_in(emulator, sso_session)
+    refreshes: list = []
+    app = make_app(sso_session, fakes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await open_picker(pilot, app)
+        original = picker.start_loading
+        picker.start_loading = lambda: (refreshes.append(1), original())
+        await pilot.press("escape")
+        assert app.focused is picker.rows
+        await pilot.press(*"prod pay")
+        await pilot.pause(0.2)
+        assert picker.filter.value == "prod pay"
+        assert ("payments-prod", "AdministratorAccess") in shown_rows(picker)
+        # No browser, no refresh, no destination picker, no menu, no shell, no copy.
+        assert fakes.opened == [] and fakes.copied == [] and fakes.processes == []
+        assert refreshes == [] and not picker.state.loading
+        assert app.screen is picker
+        # Every letter the old keys used, typed on the list.
+        await pilot.press("escape", "escape", *"odcsSypfrRq/")
+        await pilot.pause(0.2)
+        assert picker.filter.value == "odcsSypfrRq/"
+        assert fakes.opened == [] and fakes.copied == [] and fakes.processes == []
+        assert refreshes == [] and app.screen is picker and app.is_running
+
+
+async def test_after_the_menu_or_the_destination_picker_closes_typing_filters(
+    emulator, sso_session, fakes
+):
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes)
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await open_picker(pilot, app)
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, ActionMenu)
+        await pilot.press("escape")
+        assert app.screen is picker
+        await pilot.press("ctrl+g")
+        assert app.screen is not picker
+        await pilot.press("escape")
+        assert app.screen is picker
+        await pilot.press(*"log")
+        assert picker.filter.value == "log"
+        assert shown_rows(picker) == [("log-archive", "ReadOnlyAccess")]
+        assert fakes.opened == [] and fakes.copied == []
 
 
 def test_stale_fetch_time_is_reported_as_age():
@@ -519,14 +612,16 @@ async def test_theme_and_unknown_keymap_ids_from_the_settings(
 
 async def test_help_lists_the_binding_ids_for_the_keymap(emulator, sso_session, fakes):
     sign_in(emulator, sso_session)
-    app = make_app(sso_session, fakes, Settings(keymap={"picker.shell": "ctrl+t"}))
+    app = make_app(
+        sso_session, fakes, Settings(keymap={"picker.shell": "ctrl+t", "picker.tmux_shell": "f8"})
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await open_picker(pilot, app)
         await pilot.press("f1")
         text = str(app.screen.query_one("#help-text").render())
-        assert '"picker.open_console" = "o"' in text
+        assert '"picker.open_console" = "ctrl+o"' in text
         assert '"picker.shell" = "ctrl+t"' in text
-        assert '"filter.open_console" = "ctrl+o"' in text
+        assert '"filter.choose" = "enter"' in text
 
 
 async def test_f_in_a_data_directory_others_can_write_says_once_that_picks_are_not_saved(
@@ -541,8 +636,8 @@ async def test_f_in_a_data_directory_others_can_write_says_once_that_picks_are_n
     messages: list = []
     async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         picker = await open_picker(pilot, app)
-        await pilot.press("escape", "f")
-        await pilot.press("f")
+        await pilot.press("escape", "ctrl+f")
+        await pilot.press("ctrl+f")
         await pilot.pause()
         told = [m for m in notifications(messages) if "cannot be saved" in m]
         assert len(told) == 1

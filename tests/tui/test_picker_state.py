@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from ssotui.core.inventory import Inventory
 from ssotui.core.models import Account
-from ssotui.tui.screens.picker_state import LOADING_ROLE, PickerState, is_placeholder
+from ssotui.tui.picker.state import LOADING_ROLE, PickerState, is_placeholder
 
 A = Account("111111111111", "alpha", "a@example.com")
 B = Account("222222222222", "beta", "b@example.com")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import events
 
 from ssotui.core.config import load_config
+from ssotui.tui.picker.screen import PickerScreen
 from ssotui.tui.screens.login import LoginScreen
-from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.screens.sessions import SessionChooser
 from ssotui.tui.screens.setup import SetupScreen
 

@@ -7,8 +7,8 @@ from textual.widgets import OptionList
 
 from ssotui.core.picks import PickStore
 from ssotui.core.settings import load_settings
-from ssotui.tui.screens.action_menu import ActionMenu
-from ssotui.tui.screens.picker import PickerScreen
+from ssotui.tui.picker.menu import ActionMenu
+from ssotui.tui.picker.screen import PickerScreen
 
 from .conftest import make_app, notifications, sign_in, wait_for
 
@@ -61,7 +61,7 @@ async def test_settings_favorites_come_first_marked_and_f_does_not_unpin_them(
 
         await pilot.press("escape", "home")
         assert "★ favorite (settings)" in details(picker)
-        await pilot.press("f")
+        await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: notifications(messages), what="a notification")
         assert notifications(messages) == [
             f"{first_row[0]} / {first_row[1]} is pinned in {path}: remove it from favorites "
@@ -81,7 +81,7 @@ async def test_settings_favorites_come_first_marked_and_f_does_not_unpin_them(
         # Other rows still toggle, in the picks store, after the settings favorites.
         await pilot.press("end")
         target = picker.highlighted
-        await pilot.press("f")
+        await pilot.press("ctrl+f")
         assert shown_rows(picker)[:3] == [
             first_row,
             second_row,

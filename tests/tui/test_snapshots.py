@@ -130,7 +130,7 @@ def test_help(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press("escape", "question_mark")
+        await pilot.press("escape", "f1")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -194,10 +194,10 @@ def test_destination_picker(snap_compare, emulator, signed_in, fakes):
     app = make_app(signed_in, fakes)
 
     async def run_before(pilot):
-        from ssotui.tui.screens.destinations import ChoiceScreen
+        from ssotui.tui.picker.destinations import ChoiceScreen
 
         await loaded(pilot)
-        await pilot.press("escape", "down", "d")
+        await pilot.press("escape", "down", "ctrl+g")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
         await pilot.press(*"lo")
         await pilot.pause()

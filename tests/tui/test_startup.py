@@ -46,7 +46,7 @@ import asyncio, json, sys
 from ssotui.core.config import load_config
 from ssotui.core.settings import load_settings
 from ssotui.app_factory import make_app
-from ssotui.tui.widgets.assignment_list import AssignmentList
+from ssotui.tui.picker.assignment_list import AssignmentList
 import textual.app
 
 seen = {}

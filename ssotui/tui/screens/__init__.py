@@ -1,1 +1,1 @@
-"""Screens of the picker app. Import each from its module (``ssotui.tui.screens.picker``)."""
+"""Screens other than the picker (which is ``ssotui.tui.picker``). Import each from its module."""

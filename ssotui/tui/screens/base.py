@@ -38,7 +38,7 @@ def describe(error: BaseException) -> str:
     made safe for the terminal)."""
     if isinstance(error, RoleNotAssigned):
         text = sentence(for_terminal(error))
-        return text + " The list may be out of date: press r to refresh it."
+        return text + " The list may be out of date: refresh it (Refresh, in the footer)."
     if isinstance(error, SsoError):
         return sentence(for_terminal(error))
     if isinstance(error, OSError):

@@ -21,7 +21,7 @@ from textual.widget import Widget
 
 from ssotui.core.models import Assignment
 from ssotui.core.untrusted import for_terminal
-from ssotui.tui.widgets.drawn import draws_plainly, pad_style, padded_lines
+from ssotui.tui.textual_private import draws_plainly, pad_style, padded_lines
 from ssotui.tui.widgets.format import countdown, local_time
 
 # How each piece of a line is drawn, on top of the pane's own colours.
@@ -112,7 +112,7 @@ class DetailsPane(Widget):
     def render_lines(self, crop: Region) -> list[Strip]:
         if not draws_plainly(self):
             return super().render_lines(crop)  # CSS draws around the lines: Textual does it
-        # Only padding (app.tcss) around the lines: drawn here (see widgets/drawn.py).
+        # Only padding (app.tcss) around the lines: drawn here (see textual_private.py).
         _top, right, _bottom, left = self.styles.padding
         lines, pad = self._lines(self.region.width - left - right, left, right)
         return padded_lines(self, lines, crop, pad)

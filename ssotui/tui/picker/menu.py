@@ -1,9 +1,13 @@
-"""Enter on a row: a small menu of what can be done with it. The first item is the action
-used last, so Enter, Enter repeats it. Dismisses with the action name, or None."""
+"""Enter on a row: a small menu of what can be done with it, made from the action table. The
+first item is the action used last, so Enter, Enter repeats it. Each line shows the action's
+key (the ``[keymap]`` applied), and the menu accepts those keys too. Dismisses with the action
+name, or None."""
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Mapping
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,18 +18,7 @@ from textual.widgets.option_list import Option
 
 from ssotui.core.models import Assignment
 from ssotui.core.untrusted import for_terminal
-
-# action name -> (label, key shown in the menu)
-ITEMS: dict[str, tuple[str, str]] = {
-    "open_console": ("Open the console in the browser", "o"),
-    "open_console_at": ("Open the console at a service and region…", "d"),
-    "copy_url": ("Copy a console sign-in URL", "c"),
-    "shell": ("Start a subshell with these credentials", "s"),
-    "tmux_shell": ("Open a shell in a new tmux window", "S"),
-    "copy_exports": ("Copy credentials as shell exports", "y"),
-    "copy_portal_link": ("Copy the access portal link", "p"),
-    "toggle_favorite": ("Pin as favorite", "f"),
-}
+from ssotui.tui.picker.action_table import BY_NAME, MENU_ACTIONS, bound_keys
 
 
 class ActionMenu(ModalScreen[str | None]):
@@ -38,6 +31,7 @@ class ActionMenu(ModalScreen[str | None]):
         assignment: Assignment,
         *,
         first: str,
+        keymap: Mapping[str, str],
         favorite: bool = False,
         pinned: bool = False,
         tmux: bool = False,
@@ -48,12 +42,13 @@ class ActionMenu(ModalScreen[str | None]):
         hidden = {"tmux_shell"} if not tmux else set()
         if pinned:
             hidden.add("toggle_favorite")
-        names = [name for name in ITEMS if name not in hidden]
+        names = [name for name in MENU_ACTIONS if name not in hidden]
         if first in names:
             names.remove(first)
             names.insert(0, first)
         self.names = names
         self.favorite = favorite
+        self.keys = bound_keys(keymap, names)
 
     def compose(self) -> ComposeResult:
         row = self.assignment
@@ -67,17 +62,23 @@ class ActionMenu(ModalScreen[str | None]):
             yield Label(Content.styled(for_terminal(row.account_id), "dim"), id="menu-subtitle")
             yield OptionList(*(self._option(name) for name in self.names), id="menu-options")
 
+    def key_text(self, name: str) -> str:
+        """The keys of an action as the footer shows them ("^o"), or "" when it has none."""
+        keys = self.keys.get(name, [])
+        return " ".join(self.app.get_key_display(Binding(key, name)) for key in keys[:1])
+
     def _option(self, name: str) -> Option:
-        label, key = ITEMS[name]
+        label = BY_NAME[name].menu
         if name == "toggle_favorite" and self.favorite:
             label = "Unpin favorite"
-        return Option(Content.assemble((f" {key} ", "bold"), " ", label), id=name)
+        return Option(Content.assemble((f" {self.key_text(name):<4}", "bold"), " ", label), id=name)
 
-    def on_key(self, event) -> None:
-        """The action keys work in the menu too."""
+    def on_key(self, event: events.Key) -> None:
+        """The actions' keys work in the menu too."""
         for name in self.names:
-            if ITEMS[name][1] == event.character:
+            if event.key in self.keys.get(name, ()):
                 event.stop()
+                event.prevent_default()
                 self.dismiss(name)
                 return
 

@@ -1,9 +1,13 @@
-"""The main screen: every account × permission set, a filter, details, and the actions.
+"""The picker: every account × permission set, a filter, details, and the actions.
 
 State flows down: the screen owns the reactives (highlighted row, detail, clock, token) and
-the header and details pane are data-bound to them. Every blocking call runs in a thread
-worker that ends by posting a message from :mod:`ssotui.tui.messages`; failures end up in
-:meth:`WorkerScreen.worker_failed`.
+the header and details pane are data-bound to them. The row actions are a component the screen
+holds (``self.actions``, :mod:`ssotui.tui.picker.row_actions`); their keys, footer, menu,
+palette entries and help come from :mod:`ssotui.tui.picker.action_table`. Every blocking call
+runs in a thread worker that ends by posting a message from :mod:`ssotui.tui.messages`;
+failures end up in :meth:`WorkerScreen.worker_failed`.
+
+Typing is always safe: whatever has focus, a printable key edits the filter (``on_key``).
 """
 
 from __future__ import annotations
@@ -26,134 +30,43 @@ from ssotui.core.models import Assignment, SsoSession
 from ssotui.core.picks import Picks, order, pinned_keys
 from ssotui.core.settings import Settings
 from ssotui.core.tokens import Token
-from ssotui.tui.commands import PickerCommands
-from ssotui.tui.frames import paint_with_next_frame
 from ssotui.tui.messages import (
+    ActionDone,
+    ClipboardFallback,
+    CredentialsReady,
     InventoryLoaded,
     InventoryProgress,
 )
-from ssotui.tui.screens.picker_actions import RoleActionScreen
-from ssotui.tui.screens.picker_state import PickerState, is_placeholder
+from ssotui.tui.picker import action_table
+from ssotui.tui.picker.action_table import ROW_ACTIONS
+from ssotui.tui.picker.assignment_list import AssignmentList
+from ssotui.tui.picker.count import CountLabel
+from ssotui.tui.picker.details import Detail, DetailsPane
+from ssotui.tui.picker.filter_input import FilterInput
+from ssotui.tui.picker.palette import PickerCommands
+from ssotui.tui.picker.row_actions import RowActions
+from ssotui.tui.picker.state import PickerState, is_placeholder
+from ssotui.tui.screens.base import WorkerScreen
 from ssotui.tui.services import Services
-from ssotui.tui.widgets.assignment_list import AssignmentList
-from ssotui.tui.widgets.count_label import CountLabel
-from ssotui.tui.widgets.details import Detail, DetailsPane
-from ssotui.tui.widgets.filter_input import FilterInput
+from ssotui.tui.textual_private import paint_with_next_frame
 from ssotui.tui.widgets.format import age
 from ssotui.tui.widgets.session_header import SessionHeader
 
-ROW_ACTIONS = {
-    "open_console",
-    "open_console_at",
-    "copy_url",
-    "shell",
-    "tmux_shell",
-    "copy_exports",
-    "copy_portal_link",
-    "toggle_favorite",
-    "default_action",
-    "action_menu",
-}
 FLUSH_EVERY = 0.25  # seconds between list updates while rows stream in
 THROTTLE_NOTE_FOR = 4.0  # seconds "throttled — slowing down" stays in the progress line
 # Below this size the layout cannot show a usable list: a message replaces it (app.tcss).
 MIN_WIDTH, MIN_HEIGHT = 60, 15
+# Below this height the details pane folds away and the list gets the room (app.tcss).
+ROOMY_HEIGHT = 24
 
 
-class PickerScreen(RoleActionScreen):
-    BINDINGS = [
-        Binding(
-            "o",
-            "open_console",
-            "Console",
-            id="picker.open_console",
-            tooltip="Open the AWS console for this role in the browser",
-        ),
-        Binding(
-            "d",
-            "open_console_at",
-            "Console at…",
-            show=False,  # the footer stays within 120 columns; the menu and palette offer it
-            id="picker.open_console_at",
-            tooltip="Choose a console service and region, then open the console there",
-        ),
-        Binding(
-            "c",
-            "copy_url",
-            "Copy URL",
-            id="picker.copy_console_url",
-            tooltip="Copy a console sign-in URL for this role (valid 15 minutes)",
-        ),
-        Binding(
-            "s",
-            "shell",
-            "Shell",
-            id="picker.shell",
-            tooltip="Start a subshell with this role's credentials; exit returns here",
-        ),
-        Binding(
-            "S",
-            "tmux_shell",
-            "tmux",
-            id="picker.tmux_shell",
-            tooltip="Open a shell with this role's credentials in a new tmux window",
-        ),
-        Binding(
-            "y",
-            "copy_exports",
-            "Exports",
-            id="picker.copy_exports",
-            tooltip="Copy this role's credentials as shell export lines",
-        ),
-        Binding(
-            "p",
-            "copy_portal_link",
-            "Portal link",
-            show=False,
-            id="picker.copy_portal_link",
-            tooltip="Copy the access portal's shortcut link for this role (no credentials)",
-        ),
-        Binding(
-            "f",
-            "toggle_favorite",
-            "Favorite",
-            id="picker.favorite",
-            tooltip="Pin this row to the top (or unpin it)",
-        ),
-        Binding(
-            "r",
-            "refresh",
-            "Refresh",
-            id="picker.refresh",
-            tooltip="Reload every account and role from the access portal",
-        ),
-        Binding(
-            "R",
-            "toggle_refreshing",
-            "Refreshing shell",
-            show=False,  # its state is shown in the status line when on
-            id="picker.toggle_refreshing",
-            tooltip="Subshells get self-refreshing credentials (on/off)",
-        ),
-        Binding(
-            "slash",
-            "focus_filter",
-            "Filter",
-            show=False,  # the filter box says so itself; keeps the footer within 120 columns
-            id="picker.filter",
-            tooltip="Type in the filter box (typing any unbound letter does too)",
-        ),
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear",
-            id="picker.clear_filter",
-            tooltip="Clear the filter and show every row",
-        ),
-    ]
+class PickerScreen(WorkerScreen):
+    BINDINGS = action_table.bindings()
     COMMANDS = {PickerCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
-    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (ROOMY_HEIGHT, "-tall")]
+    TYPES_TEXT = True
+    """Printable keys edit the filter here, whatever has focus (the help leaves out ? and q)."""
 
     # Screen state for the widgets that data_bind it. ``var``, not ``reactive``: a screen
     # reactive repaints the whole screen on every change (each highlight move, each clock
@@ -191,6 +104,7 @@ class PickerScreen(RoleActionScreen):
         self._login_open = False
         self._pending: Callable[[], None] | None = None
         self._told_skipped = False
+        self.actions = RowActions(self)
         self.set_reactive(PickerScreen.refreshing_shell, settings.refreshing_shell)
 
     # -- layout -----------------------------------------------------------------------------
@@ -221,7 +135,7 @@ class PickerScreen(RoleActionScreen):
         yield Footer()
         yield Static(
             f"The terminal is too small for ssotui: make it at least {MIN_WIDTH}×{MIN_HEIGHT}"
-            " (q quits).",
+            " (ctrl+q quits).",
             id="too-small",
             markup=False,
         )
@@ -253,10 +167,10 @@ class PickerScreen(RoleActionScreen):
                 self.state.show(cached)
                 self._fetched_at = cached.fetched_at
                 self.progress = f"cached {age(cached.fetched_at, self.now)}"
-                self._show_rows()
+                self.show_rows()
                 self._tell_skipped(cached)
-        self.filter.focus()  # typing filters at once; Esc goes to the list's one-letter keys
-        token = self._read_token()
+        self.filter.focus()  # typing filters at once, wherever the focus goes later
+        token = self.read_token()
         if token is None or (token.expires_at <= self.now and not token.refresh_token):
             reason = "" if token is None else "Your session has expired: sign in again."
             path = self.client.auth.cache.token_path
@@ -288,7 +202,7 @@ class PickerScreen(RoleActionScreen):
         if self._throttled_at is not None:
             self._update_progress()
 
-    def _read_token(self) -> Token | None:
+    def read_token(self) -> Token | None:
         try:
             token = self.client.auth.cached_token()
         except SsoError:
@@ -308,7 +222,11 @@ class PickerScreen(RoleActionScreen):
             text += f"Showing the list cached {age(self._fetched_at, self.services.clock())}. "
         elif self.state.row_count and self.state.incomplete:
             text += f"The list is incomplete: {self._arrived()}. "
-        text += "Still trying…" if self.state.loading else "Press r to try again."
+        text += (
+            "Still trying…"
+            if self.state.loading
+            else f"Press {self.key_name('refresh')} to try again."
+        )
         banner.update(text)
 
     def watch_refreshing_shell(self, on: bool) -> None:
@@ -324,7 +242,7 @@ class PickerScreen(RoleActionScreen):
 
     # -- rows -------------------------------------------------------------------------------
 
-    def _show_rows(self) -> None:
+    def show_rows(self) -> None:
         """Give the list the rows in pick order, keeping the highlight on the same row."""
         self._dirty = False
         rows = self.state.rows()
@@ -340,7 +258,7 @@ class PickerScreen(RoleActionScreen):
 
     def _flush(self) -> None:
         if self._dirty:
-            self._show_rows()
+            self.show_rows()
 
     def _update_count(self) -> None:
         rows = self.rows
@@ -359,15 +277,15 @@ class PickerScreen(RoleActionScreen):
     def _show_highlighted(self, row: Assignment | None) -> None:
         if row is self.highlighted:
             return  # shown already (a keystroke that kept the highlight, or its message)
-        before = self._target() is not None
+        before = self.actions.target() is not None
         self.highlighted = row
-        if (self._target() is not None) != before:
+        if (self.actions.target() is not None) != before:
             self.refresh_bindings()  # the row actions appear or go (not on every move)
         if row is not None and self.loader is not None and self.state.needs_roles(row.account_id):
             self.loader.prioritize(row.account_id)
-        self._update_detail()
+        self.update_detail()
 
-    def _update_detail(self) -> None:
+    def update_detail(self) -> None:
         row = self.highlighted
         if row is None:
             self.detail = None
@@ -385,7 +303,7 @@ class PickerScreen(RoleActionScreen):
     @on(AssignmentList.Selected)
     def _selected(self, event: AssignmentList.Selected) -> None:
         self.highlighted = event.assignment
-        self.action_default_action()
+        self.actions.default_action()
 
     # -- filter -----------------------------------------------------------------------------
 
@@ -404,27 +322,16 @@ class PickerScreen(RoleActionScreen):
         paint_with_next_frame(self.query_one(DetailsPane))
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key on the list that is not bound starts the filter with it.
-
-        Keys typed quickly can reach the list after the filter took the focus (the terminal
-        delivers them in one burst): those are text for the filter too, bound or not."""
+        """Typing is always safe: a printable key that reaches the screen (the list, or
+        nothing, had the focus; the filter inserts and stops every printable key it gets)
+        edits the filter, before any binding could take it as an action."""
         if not event.is_printable or not event.character:
-            return
-        if self.focused is self.filter:
-            # The filter inserts (and stops) every printable key it gets; one that reaches
-            # the screen while it has focus was sent to the list just before the switch.
-            pass
-        elif self.focused is not self.rows:
-            return
-        elif event.character.isspace() or event.key in self.active_bindings:
             return
         event.stop()
         event.prevent_default()
-        self.set_focus(self.filter)
+        if self.focused is not self.filter:
+            self.set_focus(self.filter)
         self.filter.insert_text_at_cursor(event.character)
-
-    def action_focus_filter(self) -> None:
-        self.filter.focus()
 
     def action_leave_filter(self) -> None:
         self.rows.focus()
@@ -451,20 +358,27 @@ class PickerScreen(RoleActionScreen):
         enter = self.settings.enter_action
         what = "opens the action menu" if enter == "menu" else f"runs {enter!r} (enter_action)"
         notes = (
-            f"Enter (or a double-click) on a row {what}. Typing a letter that is not a key "
-            "above starts the filter with it. Esc in the filter goes back to the list and keeps "
-            "the filter; Esc on the list clears it. R switches refreshing subshells on or off "
-            "for this session (refreshing_shell in the settings is the default). Keys can be "
-            "changed in the settings file's [keymap] table, by binding id."
+            f"Enter (or a double-click) on a row {what}; the menu lists every action with its "
+            "key. Typing always edits the filter, wherever the focus is: no letter is an action "
+            "here. Esc in the filter goes to the list and keeps the filter; Esc on the list "
+            "clears it. The refreshing-shell key switches refreshing subshells on or off for "
+            "this session (refreshing_shell in the settings is the default). Keys can be changed "
+            "in the settings file's [keymap] table, by binding id."
         )
         return [
-            ("On the list", list(self.BINDINGS)),
+            ("Actions", list(self.BINDINGS)),
             ("Moving", list(AssignmentList.BINDINGS)),
             ("In the filter", list(FilterInput.BINDINGS)),
         ], notes
 
+    def key_name(self, action: str) -> str:
+        """The key of one of the table's actions as the footer shows it ("^r"), the
+        ``[keymap]`` applied."""
+        keys = action_table.bound_keys(self.app.keymap, [action])[action]
+        return self.app.get_key_display(Binding(keys[0], action)) if keys else "(no key)"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ROW_ACTIONS:
+        if action in ROW_ACTIONS or action in ("default_action", "action_menu"):
             row = self.highlighted
             if row is None or is_placeholder(row):
                 return False
@@ -472,17 +386,65 @@ class PickerScreen(RoleActionScreen):
                 return bool(self.services.environ.get("TMUX"))
         if action == "clear_filter":
             return bool(self.rows.query)
-        if action == "focus_filter":
-            return self.focused is not self.filter
         return True
 
     # -- actions ----------------------------------------------------------------------------
+    # Each runs the component's method of the same name (the action table names them).
+
+    def do_action(self, name: str) -> None:
+        """Run an action by name (the palette uses this)."""
+        getattr(self, f"action_{name}")()
+
+    def action_default_action(self) -> None:
+        self.actions.default_action()
+
+    def action_action_menu(self) -> None:
+        self.actions.action_menu()
+
+    def action_open_console(self) -> None:
+        self.actions.open_console()
+
+    def action_open_console_at(self) -> None:
+        self.actions.open_console_at()
+
+    def action_copy_url(self) -> None:
+        self.actions.copy_url()
+
+    def action_shell(self) -> None:
+        self.actions.shell()
+
+    def action_tmux_shell(self) -> None:
+        self.actions.tmux_shell()
+
+    def action_copy_exports(self) -> None:
+        self.actions.copy_exports()
+
+    def action_copy_portal_link(self) -> None:
+        self.actions.copy_portal_link()
+
+    def action_toggle_favorite(self) -> None:
+        self.actions.toggle_favorite()
+
+    def action_toggle_refreshing(self) -> None:
+        self.actions.toggle_refreshing()
 
     def action_refresh(self) -> None:
         if self.state.loading:
             self.notify("Already refreshing…", timeout=2)
             return
         self.start_loading()
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        self.actions.done(message)
+
+    @on(ClipboardFallback)
+    def _clipboard_fallback(self, message: ClipboardFallback) -> None:
+        self.actions.clipboard_fallback(message)
+
+    @on(CredentialsReady)
+    def _credentials_ready(self, message: CredentialsReady) -> None:
+        self.actions.credentials_ready(message)
 
     # -- inventory --------------------------------------------------------------------------
 
@@ -538,15 +500,15 @@ class PickerScreen(RoleActionScreen):
     def _inventory_loaded(self, message: InventoryLoaded) -> None:
         if not message.inventory.complete:  # the loader was cancelled: keep what is shown
             self.state.stop()
-            self._show_rows()
+            self.show_rows()
             self.progress = ""
             return
         change = self.state.finish(message.inventory)
         self._fetched_at = message.inventory.fetched_at
         self._throttled_at = None
         self.offline = False
-        self._read_token()
-        self._show_rows()
+        self.read_token()
+        self.show_rows()
         self._tell_skipped(message.inventory)
         self.rows.empty_text = None
         total = self.state.row_count
@@ -603,14 +565,15 @@ class PickerScreen(RoleActionScreen):
             if signed_out:
                 self.progress = "signed out"
             elif cached:
-                self.progress = "not refreshed: showing the cached list · press r to retry"
+                retry = f"press {self.key_name('refresh')} to retry"
+                self.progress = f"not refreshed: showing the cached list · {retry}"
             else:
                 # What arrived stays on screen; say that it is not everything.
                 state = self.state
                 more = "" if state.all_listed else "+"  # listing stopped too: more exist
                 counts = f" · accounts {state.roles_listed}/{state.accounts_listed}{more}"
                 self.progress = f"incomplete{counts if state.accounts_listed else ''}"
-                self.progress += " · press r to retry"
+                self.progress += f" · press {self.key_name('refresh')} to retry"
         super().worker_failed(worker, error)
 
     def _arrived(self) -> str:
@@ -631,14 +594,14 @@ class PickerScreen(RoleActionScreen):
         self._require_login(retry, reason)
 
     def _retry_for(self, worker: Worker) -> Callable[[], None] | None:
-        action = self.last_action
-        row = self._target()
+        action = self.actions.last_action
+        row = self.actions.target()
         if row is None:
             return None
 
         def retry() -> None:
-            if self.rows.highlight_key(row.key) or self._target() == row:
-                self.run_action(action)
+            if self.rows.highlight_key(row.key) or self.actions.target() == row:
+                self.actions.run(action)
 
         return retry
 
@@ -671,7 +634,7 @@ class PickerScreen(RoleActionScreen):
     def _login_finished(self, token: Token | None) -> None:
         self._login_open = False
         pending, self._pending = self._pending, None
-        self._read_token()
+        self.read_token()
         if token is None:
             if not self.state.row_count:
                 self.app.exit()

@@ -7,14 +7,19 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ssotui.tui.widgets.drawn import RemembersStyles, draws_plainly, pad_style, padded_lines
+from ssotui.tui.textual_private import (
+    RemembersStyles,
+    draws_plainly,
+    pad_style,
+    padded_lines,
+)
 
 
 class CountLabel(RemembersStyles, Widget):
     """One line of text, right-aligned, under the widget's padding.
 
     It changes with every keystroke in the filter, so it draws its lines itself (see
-    widgets/drawn.py): as a `Label` it cost ~0.5 ms a keystroke on a 2-core VM. Give it a
+    textual_private.py): as a `Label` it cost ~0.5 ms a keystroke on a 2-core VM. Give it a
     fixed width in CSS so that a change never relayouts the screen."""
 
     _text = ""
