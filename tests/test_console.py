@@ -374,3 +374,28 @@ def test_has_display_only_with_a_graphical_session_or_browser():
     assert has_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
     assert has_display({"BROWSER": "w3m"}, "linux")
     assert has_display({}, "darwin")
+
+
+def test_on_wsl_the_windows_browser_opens_through_wslview(monkeypatch, tmp_path):
+    """WSL without BROWSER: Python's webbrowser finds no browser there; wslview (wslu) opens
+    the Windows one. The URL is one argv element; no shell runs."""
+    record = tmp_path / "argv"
+    wslview = tmp_path / "wslview"
+    wslview.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    wslview.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setenv("WSL_DISTRO_NAME", "Ubuntu")
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setattr(webbrowser, "get", lambda: pytest.fail("webbrowser used on WSL"))
+    url = "https://eu-west-1.console.aws.amazon.com/s3/home?a=$(x)&b=1"
+    console.open_in_browser(url)
+    for _ in range(50):
+        if record.exists():
+            break
+        time.sleep(0.05)
+    assert record.read_text() == url + "\n"
+    monkeypatch.setenv("BROWSER", "firefox")  # the user's choice wins
+    assert console.wsl_browser_command() is None
+    monkeypatch.delenv("BROWSER")
+    monkeypatch.delenv("WSL_DISTRO_NAME")
+    assert console.wsl_browser_command() is None

@@ -403,12 +403,27 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str = sys.pl
     return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
+def wsl_browser_command(environ: Mapping[str, str] | None = None) -> str | None:
+    """``wslview`` on WSL when it is installed and BROWSER is not set: it opens the Windows
+    browser, which Python's webbrowser does not find there (aws-cli #10242)."""
+    import shutil
+
+    from ssotui.core.loginflow import in_wsl
+
+    environ = os.environ if environ is None else environ
+    if environ.get("BROWSER") or not in_wsl(environ):
+        return None
+    return "wslview" if shutil.which("wslview", path=environ.get("PATH")) else None
+
+
 def open_in_browser(url: str, command: str | None = None) -> None:
     """Open ``url`` with the custom ``command`` from the settings, else the system browser
     (``webbrowser``, which honours ``BROWSER``). The URL is passed as one argv element, never
     through a shell. Raises SsoError when nothing could be started, and before starting
     anything for a URL that :func:`checked_browser_url` refuses."""
     url = checked_browser_url(url)
+    if not (command and command.strip()):
+        command = wsl_browser_command()
     if command and command.strip():
         import subprocess  # opening only: `console --print` stays light
 
