@@ -414,3 +414,60 @@ async def test_backspace_reuses_the_rendered_rows(running):
     await pilot.pause()
     after = [widget.render_line(y) for y in range(1, 5)]
     assert all(a is b for a, b in zip(before, after, strict=True))
+
+
+async def test_rows_arriving_keep_the_row_under_the_cursor_on_its_line(running):
+    """A running load hands the list more rows, some sorting above the highlighted one: the
+    highlight stays on its row, and the row stays on its line of the screen."""
+    app, pilot, widget = running
+    widget.set_rows(ROWS[100:400])
+    await pilot.pause()
+    widget.focus()
+    await pilot.press(*["down"] * 5)
+    target = widget.highlighted
+    line = widget.highlighted_index - widget.scroll_offset.y
+    assert target == ROWS[105] and line == 5
+    widget.set_rows(ROWS[90:400])  # ten rows arrive above it
+    await pilot.pause()
+    assert widget.highlighted == target
+    assert widget.highlighted_index == 15
+    assert widget.highlighted_index - widget.scroll_offset.y == line
+    assert_line_shows(lines(widget)[line], target)
+    # Under a filter too.
+    widget.set_query("prod")
+    await pilot.pause()
+    await pilot.press("down", "down")
+    target = widget.highlighted
+    line = widget.highlighted_index - widget.scroll_offset.y
+    widget.set_rows(ROWS)
+    await pilot.pause()
+    assert widget.highlighted == target
+    assert widget.highlighted_index - widget.scroll_offset.y == line
+
+
+async def test_close_matches_are_shown_marked_when_nothing_matches(running, monkeypatch):
+    """What ``SearchIndex.suggest`` offers when ``filter`` finds nothing is shown, marked ≈;
+    a query with matches shows no marks."""
+    app, pilot, widget = running
+    payments = [i for i, row in enumerate(ROWS) if row.account_name.startswith("payments")]
+
+    def suggest(self, query, limit=20):
+        return payments[:limit] if query.strip() == "paymnets" else []
+
+    monkeypatch.setattr(SearchIndex, "suggest", suggest, raising=False)
+    widget.set_rows(ROWS)  # a new index, with suggest
+    widget.set_query("paymnets")
+    await pilot.pause()
+    assert widget.suggesting
+    assert widget.shown_assignments() == [ROWS[i] for i in payments[:20]]
+    assert widget.highlighted == ROWS[payments[0]]
+    shown = lines(widget)[: len(payments[:20])]
+    assert all(line.startswith(" ≈ ") for line in shown), shown
+    widget.set_query("payments")
+    await pilot.pause()
+    assert not widget.suggesting
+    assert not any("≈" in line for line in lines(widget))
+    widget.set_query("zzzzqqq")  # nothing close either
+    await pilot.pause()
+    assert not widget.suggesting and widget.shown_count == 0
+    assert lines(widget)[0].strip() == "No matches for 'zzzzqqq'"

@@ -30,6 +30,7 @@ from ssotui.core.models import Assignment, SsoSession
 from ssotui.core.picks import Picks, order, pinned_keys
 from ssotui.core.settings import Settings
 from ssotui.core.tokens import Token
+from ssotui.core.untrusted import for_terminal
 from ssotui.tui.messages import (
     ActionDone,
     ClipboardFallback,
@@ -262,8 +263,16 @@ class PickerScreen(WorkerScreen):
 
     def _update_count(self) -> None:
         rows = self.rows
-        text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
         count = self.query_one("#count", CountLabel)
+        if rows.suggesting:
+            # Nothing matched: the rows are close matches (marked ≈), and the count says so.
+            text = f"no match · close matches for {for_terminal(rows.query.strip())!r}"
+            count.styles.width = len(text) + 2  # a relayout, but only while suggesting
+        else:
+            text = f"{rows.shown_count}/{rows.total_count}" if rows.query else f"{rows.total_count}"
+            if count.has_class("-suggesting"):
+                count.styles.clear_rule("width")  # back to app.tcss's fixed width
+        count.set_class(rows.suggesting, "-suggesting")
         count.update(text)  # fixed width in app.tcss
         paint_with_next_frame(count)  # with the rows it counts
 
