@@ -84,14 +84,37 @@ def test_parse_query_lowercases_splits_and_dedupes():
     assert parse_query("") == ()
 
 
-def test_order_is_the_callers_order_never_by_score():
+def test_best_match_first_exact_then_word_prefix_then_substring_then_fuzzy():
     rows = [
-        Assignment("000000000001", "zzz-prod", "", "R"),
-        Assignment("000000000002", "prod", "", "R"),
-        Assignment("000000000003", "p-r-o-d", "", "R"),
+        Assignment("000000000001", "p-r-o-d", "", "R"),  # letters in order
+        Assignment("000000000002", "reproduce", "", "R"),  # substring
+        Assignment("000000000003", "zzz-prod", "", "R"),  # word prefix
+        Assignment("000000000004", "prod", "", "R"),  # the whole name
+        Assignment("000000000005", "zzz-production", "", "R"),  # word prefix
     ]
     index = SearchIndex(rows)
-    assert index.filter("prod") == [0, 1, 2]  # the exact match is not moved first
+    assert names(index, "prod") == [
+        ("prod", "R"),
+        ("zzz-prod", "R"),
+        ("zzz-production", "R"),
+        ("reproduce", "R"),
+        ("p-r-o-d", "R"),
+    ]
+
+
+def test_within_a_tier_the_callers_order_holds():
+    rows = [
+        Assignment("000000000001", "zeta-prod", "", "R"),  # say a favorite, first
+        Assignment("000000000002", "alpha-prod", "", "R"),
+        Assignment("000000000003", "preprod", "", "R"),
+        Assignment("000000000004", "beta-prod", "", "R"),
+    ]
+    assert names(SearchIndex(rows), "prod") == [
+        ("zeta-prod", "R"),
+        ("alpha-prod", "R"),
+        ("beta-prod", "R"),
+        ("preprod", "R"),
+    ]
 
 
 def test_find_key(index):
@@ -157,26 +180,60 @@ def generated_rows(count: int, seed: int) -> list[Assignment]:
     return rows[:count]
 
 
-def naive_filter(rows: list[Assignment], query: str) -> list[int]:
-    """The semantics, written as plainly as possible."""
+BREAKS = "-_./@+: "
 
-    def subsequence(term: str, text: str) -> bool:
+
+def word_starts(text: str, humps: bool) -> set[int]:
+    """Offsets where a word begins: the start, after a break, and (``humps``) at camelCase."""
+    starts = {0}
+    for i in range(1, len(text)):
+        before, char, after = text[i - 1], text[i], text[i + 1 : i + 2]
+        if before in BREAKS:
+            starts.add(i)
+        elif humps and char.isupper() and (before.islower() or before.isdigit()):
+            starts.add(i)
+        elif humps and before.isupper() and char.isupper() and after.islower():
+            starts.add(i)
+    return starts
+
+
+def naive_tier(term: str, row: Assignment) -> int | None:
+    """A term's tier in a row (0 exact … 3 letters in order), None where it does not match."""
+
+    def subsequence(text: str) -> bool:
         position = 0
         for char in text:
             if position < len(term) and char == term[position]:
                 position += 1
         return position == len(term)
 
-    def term_matches(term: str, row: Assignment) -> bool:
-        fields = [getattr(row, name).lower() for name in FIELDS]
-        if any(term in field for field in fields):
-            return True
-        if term.isdigit() or len(term) == 1:
-            return False
-        return any(subsequence(term, field) for field in fields[:3])  # e-mail: substring only
+    fields = [(getattr(row, name), name in ("account_name", "role_name")) for name in FIELDS]
+    if term in (row.account_name.lower(), row.account_id.lower(), row.role_name.lower()):
+        return 0
+    for text, humps in fields:
+        if any(text.lower().startswith(term, i) for i in word_starts(text, humps)):
+            return 1
+    if any(term in text.lower() for text, _ in fields):
+        return 2
+    if term.isdigit() or len(term) == 1:
+        return None
+    if any(subsequence(text.lower()) for text, _ in fields[:3]):  # e-mail: substring only
+        return 3
+    return None
 
+
+def naive_filter(rows: list[Assignment], query: str) -> list[int]:
+    """The semantics, written as plainly as possible: every term matches; the worst term's
+    tier first, then the sum of the tiers (2 to 10 terms), then the caller's order."""
     terms = parse_query(query)
-    return [i for i, row in enumerate(rows) if all(term_matches(t, row) for t in terms)]
+    keyed = []
+    for i, row in enumerate(rows):
+        tiers = [naive_tier(term, row) for term in terms]
+        if None in tiers:
+            continue
+        total = sum(tiers) if 1 < len(terms) <= 10 else 0
+        keyed.append((max(tiers, default=0), total, i))
+    return [i for *_, i in sorted(keyed)]
 
 
 def random_queries(rows: list[Assignment], rnd: random.Random, steps: int) -> list[str]:

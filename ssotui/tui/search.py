@@ -1,4 +1,4 @@
-"""The picker's search: fzf-like terms over assignments, base order kept, incremental narrowing.
+"""The picker's search: fzf-like terms over assignments, best match first, incremental narrowing.
 
 Pure Python (no textual, no rich), so it can be tested and benchmarked on its own.
 
@@ -9,8 +9,26 @@ Semantics
     field — except the e-mail, which only matches as a substring. Digits-only terms match only
     as substrings (a fuzzy "123" would match nearly every 12-digit id). A pasted ARN or a dashed
     id ("1234-5678-9012") becomes the 12-digit account id, plus the permission set name when the
-    ARN names an ``AWSReservedSSO_<name>_<hex>`` role.
-    Results are indices into ``rows`` in ascending order: the caller's order is never reshuffled.
+    ARN names an ``AWSReservedSSO_<name>_<hex>`` role (an ``assumed-role/…`` or an IAM
+    ``role/aws-reserved/sso.amazonaws.com/…`` ARN, or the bare role name). ``account/role``
+    (an account name or id, a slash, a role) becomes those two terms.
+
+    The best match comes first. Each term gets a tier per row, the best of its fields:
+      0  exact: the whole account name, account id or role name
+      1  word prefix: the term starts at a word of the name, role or id; words begin after
+         ``- _ . / @ + :`` or a space, and at camelCase humps ("acc" in ReadOnlyAccess)
+      2  substring (the e-mail ranks here at best)
+      3  letters in order (fuzzy)
+    A row's tier is its worst term's: "prod pay" puts every row where both are word prefixes
+    (payments-prod) above rows where either is only fuzzy (sandbox-playground). Rows of one
+    tier are ordered by the sum of their terms' tiers (exact "payments-prod" and "admin" before
+    a prefix "payments-prod" in payments-prod-eu), then in the caller's order (favorites,
+    recents, then name). So a pasted role ARN or ``account/role`` puts that role first.
+
+    `SearchIndex.suggest` is for a query that matches nothing: the rows where each term (split
+    at the word breaks above) matches, or is one edit (a letter missing, extra, wrong, or two
+    neighbours swapped) away from a word of the account name or role name or from a prefix of
+    one ("paymnets" finds payments-prod). Terms shorter than 3 letters and digits are not edited.
 
 Speed
     Rows are (account × permission set), so the fields of one account repeat once per role. The
@@ -18,6 +36,9 @@ Speed
     (C-level ``map`` over precomputed lowercase strings), then combines the two per row. A query
     that refines a cached one (a term extended or appended) only looks at the cached result, and
     the last few results are kept, so backspace is a dictionary lookup.
+    Ranking comes after matching, on the matched rows only: a term's tier per account (two more
+    ``map`` passes, kept per term) and per role, gathered per row into bytes and combined as big
+    integers (OR is the best field, AND the worst term), then one ``compress`` per tier present.
 """
 
 from __future__ import annotations
@@ -26,8 +47,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import itemgetter, not_, or_
+from itertools import compress, islice, repeat
+from operator import eq, itemgetter, ne, not_, or_
 
 from ssotui.core.models import Assignment
 
@@ -38,10 +59,30 @@ FIELDS: tuple[str, ...] = ("account_name", "account_id", "role_name", "email")
 
 _SEP = "\x1f"  # between the fields of one account text; str.split() treats it as whitespace
 _CACHE_SIZE = 24
+_RANKED_SIZE = 8
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(.*)$")
-_SSO_ROLE = re.compile(r"awsreservedsso_(.+)_[0-9a-f]{16}(?:/|$)")
+_SSO_ROLE = re.compile(r"(?:^|/)awsreservedsso_([^/]+)_[0-9a-f]{16}(?:/|$)")
 _DASHED_ID = re.compile(r"^\d{4}-\d{4}-\d{4}$")
+
+# Word starts, for the word-prefix tier. A "word text" is the folded text with a _WORD in front
+# and after every break, plus a _WORD-led copy of the rest of the text from each camelCase hump:
+# a term starts at a word exactly where its own word text is inside it. Both markers are
+# whitespace, so never inside a term.
+_BREAKS = "-_./@+: "
+_WORD = _SEP
+_MARK = str.maketrans({char: char + _WORD for char in _BREAKS})
+_BREAK_RUN = re.compile(r"[-_./@+: ]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD_SPLIT = re.compile(r"[-_./@+: \n]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+# A term's tier in a field, coded so that OR gives the better of two and AND the worse:
+# one bit per "at least this good" (exact 15, word prefix 14, substring 12, fuzzy 8).
+_EXACT, _PREFIX, _SUBSTRING, _FUZZY = 15, 14, 12, 8
+_TIER = bytes({_EXACT: 0, _PREFIX: 1, _SUBSTRING: 2}.get(code, 3) for code in range(256))
+_SUM_TERMS = 10  # up to this many terms, a sum of tiers (<= 30) fits under the worst tier
+_WORST = bytes(32 * tier for tier in _TIER)
+_MIN_EDITED = 3  # shorter terms are never taken as a misspelling
 
 
 def fold(text: str) -> str:
@@ -54,18 +95,28 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def parse_query(query: str) -> tuple[str, ...]:
-    """Split a query into lowercase terms; ARNs and dashed ids become account ids."""
+    """Split a query into lowercase terms; ARNs and dashed ids become account ids, a role ARN
+    or ``account/role`` also the role name."""
     terms: list[str] = []
     for raw in fold(query).split():
-        if arn := _ARN.match(raw):
-            terms.append(arn.group(1))
-            if role := _SSO_ROLE.search(arn.group(2)):
-                terms.append(role.group(1))
-        elif _DASHED_ID.match(raw):
-            terms.append(raw.replace("-", ""))
-        else:
-            terms.append(raw)
+        terms += _terms_of(raw)
     return tuple(dict.fromkeys(terms))  # drop repeats, keep order
+
+
+def _terms_of(raw: str) -> list[str]:
+    """The terms one whitespace-free piece of a (folded) query stands for."""
+    if arn := _ARN.match(raw):
+        account_id, resource = arn.groups()
+        role = _SSO_ROLE.search(resource)
+        return [account_id, role.group(1)] if role else [account_id]
+    if role := _SSO_ROLE.search(raw):  # a role name or path without the ARN around it
+        return [role.group(1)]
+    if _DASHED_ID.match(raw):
+        return [raw.replace("-", "")]
+    account, slash, role = raw.strip("/").rpartition("/")
+    if slash:  # account/role (an account name may hold a slash; a role name never does)
+        return [*_terms_of(account), role]
+    return [role] if role else []
 
 
 def _substring_only(term: str) -> bool:
@@ -116,6 +167,66 @@ def _fuzzy_positions(term: str, text: str) -> list[int] | None:
     return found
 
 
+def _word_term(term: str) -> str:
+    """What a word text holds where ``term`` starts at a word."""
+    return _WORD + term.translate(_MARK)
+
+
+def _word_texts(
+    folded: Sequence[str], heads: Sequence[str], folded_heads: Sequence[str]
+) -> list[str]:
+    """The word text (see _BREAKS) of each folded text, whose camelCase humps are those of the
+    matching head (its first field, not folded; ``folded_heads``: folded)."""
+    # One pass per break over all texts at once (str.translate with a table that grows a
+    # character is ~6x slower); a newline inside a text would misalign the split, so not then.
+    joined = _WORD + ("\n" + _WORD).join(folded)
+    for char in _BREAKS:
+        if char in joined:
+            joined = joined.replace(char, char + _WORD)
+    marked = joined.split("\n") if folded else []
+    if len(marked) != len(folded):
+        marked = [_word_term(text) for text in folded]
+    # Only a head with capitals can have humps (C-level test, Python for those few).
+    for index in compress(range(len(heads)), map(ne, heads, folded_heads)):
+        low = folded[index]
+        humps = [_word_term(low[hump.start() :]) for hump in _CAMEL.finditer(heads[index])]
+        marked[index] += "".join(humps)
+    return marked
+
+
+def _at_word_start(folded: str, text: str, start: int) -> bool:
+    """Whether offset ``start`` of ``text`` (``folded`` is its folded form) begins a word."""
+    return start == 0 or folded[start - 1] in _BREAKS or _CAMEL.match(text, start) is not None
+
+
+def _word_find(term: str, folded: str, text: str) -> int:
+    """Where ``term`` is in ``folded``: the first place at a word start, else the first, else -1."""
+    first = start = folded.find(term)
+    while start > 0 and not _at_word_start(folded, text, start):
+        start = folded.find(term, start + 1)
+    return first if start < 0 else start
+
+
+def _tier_codes(
+    term: str, joined: Sequence[str], word_texts: Sequence[str], found: bytes | None
+) -> bytes:
+    """The tier code of ``term`` (not exact) for each account, given its joined text (name,
+    id, e-mail), the word text of that (and ``found``, which joined texts hold the term, when
+    known)."""
+    size = len(joined)
+    if _substring_only(term):  # whatever matches it is a substring: no test needed
+        base = int.from_bytes(bytes((_SUBSTRING,)) * size, "little")
+    else:
+        if found is None:
+            found = bytes(map(str.__contains__, joined, repeat(term)))
+        if 1 not in found:
+            return bytes((_FUZZY,)) * size
+        base = int.from_bytes(bytes((_FUZZY,)) * size, "little")
+        base |= int.from_bytes(found, "little") << 2
+    at_word = bytes(map(str.__contains__, word_texts, repeat(_word_term(term))))
+    return (base | int.from_bytes(at_word, "little") << 1).to_bytes(size, "little")
+
+
 class SearchIndex:
     """Filters a fixed list of assignments by query; see the module docstring for semantics."""
 
@@ -144,6 +255,7 @@ class SearchIndex:
         # E-mails match as substrings only: a long address holds almost any short subsequence
         # ("prod" is in order inside "playground@example.com"), which floods the results.
         names, ids, _emails = zip(*accounts, strict=True) if accounts else ((), (), ())
+        self._names, self._ids, self._roles = names, ids, tuple(roles)
         fuzzy_fields = [names] if all(map(str.isdigit, ids)) else [names, ids]
         self._account_fields = [[fold(text) for text in field] for field in fuzzy_fields]
         self._role_text = [fold(role) for role in roles]
@@ -155,10 +267,17 @@ class SearchIndex:
         self._everything = list(range(len(rows)))
         self._cache: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
         self._cache[()] = self._everything
+        self._ranked: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
         # Per tested term, one byte per account: 0 where the account failed it, 1 where it
         # matched or was not tested (see _match_accounts). A term's failures hold for every
         # term that implies it.
         self._failures: OrderedDict[str, bytes] = OrderedDict()
+        # Per ranked term, its tier code per account (see _account_tiers), and per term tested
+        # against every account, whether each holds it as a substring (see _test_accounts).
+        self._tiers: OrderedDict[str, bytes] = OrderedDict()
+        self._found: OrderedDict[str, bytes] = OrderedDict()
+        self._word_data: tuple[list[str], list[str], frozenset[str]] | None = None
+        self._words: frozenset[str] | None = None
         self._key_to_row: dict[tuple[str, str], int] | None = None
 
     def __len__(self) -> int:
@@ -174,9 +293,22 @@ class SearchIndex:
         return self._key_to_row.get(key)
 
     def filter(self, query: str) -> list[int]:
-        """Indices of the rows matching ``query``, ascending. Empty query: every row."""
+        """Indices of the rows matching ``query``, the best match first (see the module
+        docstring), else in the caller's order. Empty query: every row, in order."""
         terms = parse_query(query)
         key = tuple(sorted(terms))
+        ranked = self._ranked.get(key)
+        if ranked is None:
+            ranked = self._rank(terms, self._matches(terms, key))
+            self._ranked[key] = ranked
+            if len(self._ranked) > _RANKED_SIZE:
+                self._ranked.popitem(last=False)
+        else:
+            self._ranked.move_to_end(key)
+        return list(ranked)
+
+    def _matches(self, terms: tuple[str, ...], key: tuple[str, ...]) -> list[int]:
+        """Indices of the rows matching every term, ascending (cached)."""
         cached = self._cache.get(key)
         if cached is None:
             cached = self._search(terms)
@@ -185,7 +317,7 @@ class SearchIndex:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        return list(cached)
+        return cached
 
     def _search(self, terms: tuple[str, ...]) -> list[int]:
         """Narrow the smallest cached result that ``terms`` refines."""
@@ -288,10 +420,17 @@ class SearchIndex:
         """For each account slot in ``accounts``, 1 when ``term`` matches its name, id or email."""
         everything = len(accounts) == len(self._account_joined)
         joined = self._account_joined
-        texts = joined if everything else [joined[a] for a in accounts]
-        result = bytearray(map(str.__contains__, texts, repeat(term)))
-        if _substring_only(term):
-            return result
+        if _substring_only(term):  # whatever matches is a substring: the ranking need not know
+            texts = joined if everything else [joined[a] for a in accounts]
+            return bytearray(map(str.__contains__, texts, repeat(term)))
+        if len(accounts) * 2 < len(joined):
+            result = bytearray(map(str.__contains__, [joined[a] for a in accounts], repeat(term)))
+        else:  # most accounts: test them all, and keep that for the ranking (_account_tiers)
+            found = bytes(map(str.__contains__, joined, repeat(term)))
+            self._found[term] = found
+            if len(self._found) > _CACHE_SIZE:
+                self._found.popitem(last=False)
+            result = bytearray(found if everything else map(found.__getitem__, accounts))
         match = _fuzzy_match(term)
         for field in self._account_fields:  # the fuzzy fields: name and id, not the e-mail
             texts = field if everything else [field[a] for a in accounts]
@@ -299,11 +438,180 @@ class SearchIndex:
             result = bytearray(map(or_, result, ok))
         return result
 
+    # -- ranking ----------------------------------------------------------------------------------
+
+    def _rank(self, terms: tuple[str, ...], matched: list[int]) -> list[int]:
+        """``matched`` (ascending), the best match first; see the module docstring."""
+        if len(matched) < 2 or not terms:
+            return matched
+        count = len(matched)
+        # The rows' accounts and roles, as getters over per-account and per-role codes.
+        role_codes: bytes | None = None
+        role_list: Sequence[int] = self._role_of
+        accounts: Sequence[int] | None = None  # the accounts to rank, when not all
+        if count == len(self.rows):
+            pick_accounts = self._accounts_of_rows
+            role_codes = self._role_bytes
+        else:
+            of_matched = itemgetter(*matched)
+            account_of = of_matched(self._account_of)
+            pick_accounts = itemgetter(*account_of)
+            if count * 8 < len(self.rows):
+                accounts = list(dict.fromkeys(account_of))
+            if self._role_bytes is not None:
+                role_codes = bytes(of_matched(self._role_bytes))
+            else:
+                role_list = of_matched(self._role_of)
+        assert pick_accounts is not None  # only None for fewer than two rows
+        worst = -1
+        total = 0
+        summed = 1 < len(terms) <= _SUM_TERMS
+        for term in terms:
+            by_role = self._role_tiers(term)
+            if role_codes is not None:
+                roles = role_codes.translate(by_role.ljust(256, b"\0"))
+            else:
+                roles = bytes(map(by_role.__getitem__, role_list))
+            by_account = bytes(pick_accounts(self._account_tiers(term, accounts)))
+            # A row's code for the term is the better of its account's and its role's (OR);
+            # its worst term's code is the AND over the terms.
+            codes = int.from_bytes(by_account, "little") | int.from_bytes(roles, "little")
+            worst &= codes
+            if summed:
+                tiers = codes.to_bytes(count, "little").translate(_TIER)
+                total += int.from_bytes(tiers, "little")  # bytes <= 30: no carries
+        keys = worst.to_bytes(count, "little").translate(_WORST if summed else _TIER)
+        if summed:
+            keys = (int.from_bytes(keys, "little") + total).to_bytes(count, "little")
+        return _by_key(matched, keys)
+
+    def _account_tiers(self, term: str, accounts: Sequence[int] | None = None) -> bytes:
+        """The term's tier code per account, for ``accounts`` only when given (fuzzy for the
+        others). Where the term is no substring the code says fuzzy, whether it matched or
+        not: only matched rows are ranked, and a row whose account does not match takes its
+        role's code (ORed with fuzzy, the lowest, that stays as it is)."""
+        tiers = self._tiers.get(term)
+        if tiers is not None:
+            self._tiers.move_to_end(term)
+            return tiers
+        word_texts, _role_words, exact = self._word_index()
+        count = len(word_texts)
+        found = self._found.get(term)
+        # Accounts known not to match the term (see _may_match) need no code. Picking out
+        # accounts costs more per account than a pass over all (C-level only): worth it for
+        # fewer than this many.
+        fewer = count // (4 if found is not None else 2)
+        known = self._failures.get(term)
+        if known is not None and (accounts is not None or known.count(1) < fewer):
+            everyone = range(count) if accounts is None else accounts
+            accounts = list(compress(everyone, map(known.__getitem__, everyone)))
+        complete = accounts is None or len(accounts) >= fewer
+        if complete:
+            tiers = _tier_codes(term, self._account_joined, word_texts, found)
+        else:
+            joined = [self._account_joined[account] for account in accounts]
+            words = [word_texts[account] for account in accounts]
+            tiers = bytearray((_FUZZY,)) * count
+            for account, code in zip(accounts, _tier_codes(term, joined, words, None), strict=True):
+                tiers[account] = code
+        if term in exact:  # the whole name or id of some account
+            names, *ids = self._account_fields  # the folded ids, unless all are digits
+            same = map(
+                or_,
+                map(eq, names, repeat(term)),
+                map(eq, ids[0] if ids else self._ids, repeat(term)),
+            )
+            tiers = bytearray(tiers)
+            for account in compress(range(count), same):
+                tiers[account] = _EXACT
+        if complete:  # every account's code: keep it for the next queries
+            tiers = bytes(tiers)
+            self._tiers[term] = tiers
+            if len(self._tiers) > _CACHE_SIZE:
+                self._tiers.popitem(last=False)
+        return tiers
+
+    def _role_tiers(self, term: str) -> bytes:
+        """The term's tier code per role name (fuzzy where it is no substring)."""
+        _account_words, role_words, _exact = self._word_index()
+        start = _word_term(term)
+        return bytes(
+            _EXACT
+            if text == term
+            else (_PREFIX if start in words else _SUBSTRING)
+            if term in text
+            else _FUZZY
+            for text, words in zip(self._role_text, role_words, strict=True)
+        )
+
+    def _word_index(self) -> tuple[list[str], list[str], frozenset[str]]:
+        """The word texts of the accounts (name, id and e-mail) and of the roles, and the set of
+        folded account names and ids. Built on the first ranking."""
+        if self._word_data is None:
+            names, *ids = self._account_fields  # the folded ids unless all are digits
+            accounts = _word_texts(self._account_joined, self._names, names)
+            roles = _word_texts(self._role_text, self._roles, self._role_text)
+            exact = frozenset(names).union(ids[0] if ids else self._ids)
+            self._word_data = (accounts, roles, exact)
+        return self._word_data
+
+    # -- close matches ----------------------------------------------------------------------------
+
+    def suggest(self, query: str, limit: int = 20) -> list[int]:
+        """Rows that ``query`` nearly matches, for when `filter` finds none: each term (split at
+        word breaks) matches, or is one edit from a word of the account name or role name or a
+        prefix of one. At most ``limit`` rows, in the caller's order."""
+        pieces = [piece for term in parse_query(query) for piece in _BREAK_RUN.split(term)]
+        terms = [piece for piece in dict.fromkeys(pieces) if piece]
+        if not terms or not self.rows:
+            return []
+        mask = -1
+        for term in terms:
+            account_ok = self._match_accounts(term, range(len(self._account_joined)))
+            role_ok = _test(term, self._role_text)
+            if len(term) >= _MIN_EDITED and not term.isdigit():
+                self._add_near(term, account_ok, role_ok)
+            mask &= int.from_bytes(self._row_mask(account_ok, role_ok), "little")
+            if not mask:
+                return []
+        rows = len(self.rows)
+        return list(islice(compress(range(rows), mask.to_bytes(rows, "little")), limit))
+
+    def _add_near(self, term: str, account_ok: bytearray, role_ok: bytearray) -> None:
+        """Mark the accounts and roles with a word that ``term`` is one edit from (or from a
+        prefix of it)."""
+        near = {prefix for word in self._name_words() if (prefix := _near_prefix(term, word))}
+        # A word starting with a longer prefix also starts with its shorter ones.
+        starts = [
+            _word_term(prefix)
+            for prefix in near
+            if not any(other != prefix and prefix.startswith(other) for other in near)
+        ]
+        account_words, role_words, _exact = self._word_index()
+        for start in starts:
+            found = map(str.__contains__, account_words, repeat(start))
+            account_ok[:] = bytes(map(or_, account_ok, found))
+        for role, words in enumerate(role_words):
+            if any(start in words for start in starts):
+                role_ok[role] = 1
+
+    def _name_words(self) -> frozenset[str]:
+        """Every word of the account names and role names, folded (digits-only words left out).
+        Built on the first call."""
+        if self._words is None:
+            text = "\n".join((*self._names, *self._roles))
+            pieces = set(_WORD_SPLIT.split(text))
+            self._words = frozenset(fold(word) for word in pieces if word and not word.isdigit())
+        return self._words
+
+    # -- highlights -------------------------------------------------------------------------------
+
     def positions(self, row_index: int, query: str) -> dict[str, list[int]]:
         """Offsets of the matched characters per field of one row, for highlighting.
 
-        Every field containing a term as a substring is highlighted there; a term that is found
-        only fuzzily is highlighted in the first field (in ``FIELDS`` order) that holds it.
+        Every field containing a term as a substring is highlighted there (where it starts a
+        word, if it does anywhere); a term that is found only fuzzily is highlighted in the
+        first field (in ``FIELDS`` order) that holds it.
         """
         return {
             name: [offset for begin, end in spans for offset in range(begin, end)]
@@ -314,28 +622,79 @@ class SearchIndex:
         """Like `positions`, as sorted, non-overlapping ``(start, end)`` runs per field
         (in ``FIELDS`` order). Cheaper to render from than single offsets."""
         row = self.rows[row_index]
-        texts = (
-            fold(row.account_name),
-            fold(row.account_id),
-            fold(row.role_name),
-            fold(row.email),
-        )
+        texts = (row.account_name, row.account_id, row.role_name, row.email)
+        folded = tuple(map(fold, texts))
         found: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
         for term in parse_query(query):
             hit = False
-            for text, runs in zip(texts, found, strict=True):
-                start = text.find(term)
+            for low, text, runs in zip(folded, texts, found, strict=True):
+                start = _word_find(term, low, text)
                 if start >= 0:
                     runs.append((start, start + len(term)))
                     hit = True
             if hit or _substring_only(term):
                 continue
-            for text, runs in zip(texts[:3], found[:3], strict=True):  # not the e-mail
-                offsets = _fuzzy_positions(term, text)
+            for low, runs in zip(folded[:3], found[:3], strict=True):  # not the e-mail
+                offsets = _fuzzy_positions(term, low)
                 if offsets is not None:
                     runs.extend((offset, offset + 1) for offset in offsets)
                     break
         return tuple(_merge(runs) if len(runs) > 1 else runs for runs in found)
+
+
+def _by_key(rows: list[int], keys: bytes) -> list[int]:
+    """``rows`` ordered by their byte in ``keys`` (lowest first), stably."""
+    present = []
+    seen = 0
+    for key in range(256):
+        if seen == len(rows):
+            break
+        if number := keys.count(key):
+            present.append(key)
+            seen += number
+    if len(present) == 1:
+        return rows
+    ordered: list[int] = []
+    for key in present:
+        ordered += compress(rows, keys.translate(_only(key)))
+    return ordered
+
+
+@lru_cache(maxsize=256)
+def _only(key: int) -> bytes:
+    """A ``bytes.translate`` table: 1 for ``key``, 0 for every other byte."""
+    return bytes(256)[:key] + b"\1" + bytes(255 - key)
+
+
+def _near_prefix(term: str, word: str) -> str | None:
+    """The shortest prefix of ``word`` (maybe all of it) that is at most one edit from
+    ``term``, or None."""
+    for length in range(len(term) - 1, min(len(term) + 1, len(word)) + 1):
+        if _one_edit(term, word[:length]):
+            return word[:length]
+    return None
+
+
+def _one_edit(one: str, other: str) -> bool:
+    """Whether the two are equal, or one letter is missing, extra or wrong, or two neighbouring
+    letters are swapped (Damerau-Levenshtein distance at most 1)."""
+    if len(one) < len(other):
+        one, other = other, one
+    if len(one) - len(other) > 1:
+        return False
+    same = 0
+    for mine, theirs in zip(one, other, strict=False):
+        if mine != theirs:
+            break
+        same += 1
+    if len(one) > len(other):  # one letter extra in ``one``
+        return one[same + 1 :] == other[same:]
+    if same == len(one):
+        return True
+    return one[same + 1 :] == other[same + 1 :] or (
+        one[same : same + 2] == other[same : same + 2][::-1]
+        and one[same + 2 :] == other[same + 2 :]
+    )
 
 
 def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
