@@ -115,7 +115,7 @@ def _terms_of(raw: str) -> list[str]:
         return [raw.replace("-", "")]
     account, slash, role = raw.strip("/").rpartition("/")
     if slash:  # account/role (an account name may hold a slash; a role name never does)
-        return [*_terms_of(account), role]
+        return [account.replace("-", "") if _DASHED_ID.match(account) else account, role]
     return [role] if role else []
 
 
