@@ -454,7 +454,7 @@ async def test_close_matches_are_shown_marked_when_nothing_matches(running, monk
     def suggest(self, query, limit=20):
         return payments[:limit] if query.strip() == "paymnets" else []
 
-    monkeypatch.setattr(SearchIndex, "suggest", suggest, raising=False)
+    monkeypatch.setattr(SearchIndex, "suggest", suggest)
     widget.set_rows(ROWS)  # a new index, with suggest
     widget.set_query("paymnets")
     await pilot.pause()

@@ -114,5 +114,6 @@ async def test_an_unrefreshable_session_logs_in_and_returns_to_the_same_row(
             # up to the recents with the highlight on it)
             await wait_for(pilot, lambda: fakes.opened, what="the console")
             name, role = target
-            assert f"Opened the console (home, us-east-1) for {name} as {role}." in notifications(messages)
+            opened = f"Opened the console (home, us-east-1) for {name} as {role}."
+            assert opened in notifications(messages)
             assert len(fakes.opened) == 1

@@ -118,14 +118,14 @@ def test_details_of_a_favorite(snap_compare, emulator, signed_in, fakes):
 
     async def run_before(pilot):
         await loaded(pilot)
-        await pilot.press(*"payments-prod", "down", "down", "escape", "escape", "f")
+        await pilot.press(*"payments-prod", "down", "down", "escape", "escape", "ctrl+f")
         pilot.app.clear_notifications()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_help(snap_compare, emulator, signed_in, fakes):
-    """`?`: the keys of the picker, generated from its bindings."""
+    """F1: the keys of the picker, generated from its action table and bindings."""
     app = make_app(signed_in, fakes)
 
     async def run_before(pilot):
@@ -190,7 +190,7 @@ def test_role_not_assigned_notification(snap_compare, emulator, signed_in, fakes
 
 
 def test_destination_picker(snap_compare, emulator, signed_in, fakes):
-    """`d` on a row, then `lo`: the console pages that match, best first."""
+    """ctrl+g on a row, then `lo`: the console pages that match, best first."""
     app = make_app(signed_in, fakes)
 
     async def run_before(pilot):
@@ -203,3 +203,17 @@ def test_destination_picker(snap_compare, emulator, signed_in, fakes):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_small_terminal_with_stacked_toasts(snap_compare, emulator, signed_in, fakes):
+    """60×15: the details pane folds away and the list gets the room; three stacked toasts
+    cover their rows to the right edge (no stray column of the screen beside them)."""
+    app = make_app(signed_in, fakes)
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press("ctrl+f", "ctrl+f", "f6")
+        await wait_for(pilot, lambda: len(pilot.app.screen.query("Toast")) == 3, what="toasts")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(60, 15), run_before=run_before)

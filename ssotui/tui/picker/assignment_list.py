@@ -378,10 +378,7 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         shown = self._index.filter(query)
         if shown or not query.strip():
             return shown, False
-        suggest = getattr(self._index, "suggest", None)  # until search.py has it
-        if suggest is None:
-            return shown, False
-        close = list(suggest(query, limit=SUGGESTIONS))
+        close = self._index.suggest(query, limit=SUGGESTIONS)
         return close, bool(close)
 
     def highlight_key(self, key: Key) -> bool:
