@@ -125,15 +125,15 @@ async def drive(pilot, emulator, clock: Clock, out: Path) -> None:
     await shot("menu")
     await pilot.press("escape", "escape")
 
-    await pilot.press("question_mark")
+    await pilot.press("f1")
     await shot("help")
     await pilot.press("escape")
 
-    await pilot.press("d", *"lo")
+    await pilot.press("ctrl+g", *"lo")
     await shot("destinations")
     await pilot.press("escape")
 
-    await pilot.press("slash", *"payments-prod", "down", "escape", "escape", "f")
+    await pilot.press(*"payments-prod", "down", "escape", "escape", "ctrl+f")
     await shot("details")
     app.exit()
 
