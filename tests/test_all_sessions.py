@@ -46,3 +46,18 @@ def test_an_expired_session_is_one_line_and_the_other_is_listed(emulator, cli):
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ssotui: session client: ")
     assert "ssotui login --sso-session client" in lines[0]
+
+
+def test_a_legacy_session_that_needs_a_login_gets_a_command_that_works(emulator, cli):
+    write_aws_config(
+        f"[sso-session work]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\n"
+        "[profile old]\nsso_start_url = https://d-2222222222.awsapps.com/start\n"
+        "sso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n"
+    )
+    sign_in(emulator, load_config().sessions["work"])
+    result = cli("list", "--all-sessions", check=False)
+    assert result.code == 3
+    assert (
+        "run `ssotui login --start-url https://d-2222222222.awsapps.com/start "
+        "--sso-region eu-west-1`" in result.err
+    )

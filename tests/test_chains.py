@@ -128,8 +128,7 @@ def test_profiles_with_source_profile_become_chains_of_their_session(
     management = emulator.org.find("management").account_id
     config = Path(os.environ["AWS_CONFIG_FILE"]).read_text()
     write_aws_config(
-        config
-        + f"\n[profile mgmt-admin]\nsso_session = {sso_session.name}\n"
+        config + f"\n[profile mgmt-admin]\nsso_session = {sso_session.name}\n"
         f"sso_account_id = {management}\nsso_role_name = AdministratorAccess\n"
         f"\n[profile legacy]\nrole_arn = {legacy}\nsource_profile = mgmt-admin\n"
         "\n[profile other]\nrole_arn = arn:aws:iam::555555555555:role/X\n"
@@ -164,3 +163,47 @@ def test_profiles_write_chained_roles_that_boto3_chains_natively(
     frozen = boto3.Session(profile_name=f"{account}.DeepOps").get_credentials()
     assert frozen.get_frozen_credentials().access_key.startswith("ASIAEMU")
     assert emulator.stats.calls["AssumeRole"] == 2
+
+
+# -- found in review ----------------------------------------------------------------------------
+
+
+def test_a_chain_into_an_sso_account_never_shares_credentials_with_the_sso_role(
+    logged_in, emulator, cli, monkeypatch, tmp_path
+):
+    """A chained role with the same account id and role name as a permission set: the ARN
+    reaches the chain, the name or the id (the inventory lists that role) the SSO role, and
+    their credentials are cached apart."""
+    from ssotui.emulator.org import ChainedRole
+
+    payments = emulator.org.find("payments-prod")
+    management = emulator.org.find("management")
+    arn = f"arn:aws:iam::{payments.account_id}:role/AdministratorAccess"
+    emulator.org.chained[arn] = ChainedRole(arn, ((management.account_id, "AdministratorAccess"),))
+    monkeypatch.setenv("SSOTUI_CONFIG_FILE", str(tmp_path / "settings.toml"))
+    settings(f'[[chained_roles]]\nrole_arn = "{arn}"\nsource = "management/AdministratorAccess"\n')
+    cli("list")  # the inventory: payments-prod holds AdministratorAccess as a permission set
+
+    def who(*target: str):
+        key = exports(cli("env", *target).out)["AWS_ACCESS_KEY_ID"]
+        creds = emulator.federation.creds[key]
+        return creds.account_id, creds.role, creds.chained
+
+    assert who(arn, "AdministratorAccess") == (payments.account_id, "AdministratorAccess", True)
+    assert who("payments-prod", "AdministratorAccess")[2] is False
+    assert who(payments.account_id, "AdministratorAccess")[2] is False
+    assert who(arn, "AdministratorAccess")[2] is True  # from the cache, still the chain's
+
+
+def test_chain_fields_are_ascii_before_they_reach_sts_or_the_config():
+    from ssotui.core.chains import check_chain
+    from ssotui.core.errors import ConfigError
+
+    good = {"role_arn": "arn:aws:iam::123456789012:role/Admin", "source": "a/b"}
+    for key, value in [
+        ("role_arn", "arn:aws:iam::123456789012:role/\u00c4dmin"),
+        ("role_session_name", "s\u00e9ance"),
+        ("external_id", "\u0438\u0434-x"),
+    ]:
+        with pytest.raises(ConfigError, match=key):
+            check_chain({**good, key: value}, "settings")

@@ -322,6 +322,9 @@ def test_exec_returns_the_commands_status_as_a_shell_does(logged_in, emulator, t
     killed = cli("exec", *target, "sh", "-c", "kill -TERM $$", check=False)
     assert killed.code == 128 + signal.SIGTERM
     assert killed.err == ""
+    empty = cli("exec", *target, "", check=False)  # as `""` in a shell: not found
+    assert empty.code == 127
+    empty.one_line_error("cannot run '': not found")
 
 
 def test_env_and_credential_process_formats(logged_in, emulator, cli):

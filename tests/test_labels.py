@@ -140,3 +140,36 @@ def test_bad_rules_are_one_line(logged_in, cli, rules):
     cli("env", "x", "y", check=False).one_line_error("protected entry 1", "account must be")
     rules('[[account_labels]]\nmatch = "a"\ntags = ["$(reboot)"]\n')
     cli("env", "x", "y", check=False).one_line_error("account_labels entry 1", "tags")
+
+
+# -- found in review ----------------------------------------------------------------------------
+
+
+def test_a_chained_role_into_a_protected_account_is_protected(logged_in, emulator, cli, rules):
+    from ssotui.emulator.org import ChainedRole
+
+    payments = emulator.org.find("payments-prod")
+    management = emulator.org.find("management")
+    arn = f"arn:aws:iam::{payments.account_id}:role/DeployAdmin"
+    emulator.org.chained[arn] = ChainedRole(arn, ((management.account_id, "AdministratorAccess"),))
+    rules(
+        PROTECT_PROD_ADMIN
+        + f'[[chained_roles]]\nrole_arn = "{arn}"\nsource = "management/AdministratorAccess"\n'
+    )
+    cli("list")  # the org names the account the chain lands in
+    result = cli("env", arn, "DeployAdmin", check=False)
+    result.one_line_error("payments-prod", "protected")
+    assert result.out == ""
+
+
+def test_an_account_given_by_id_is_named_before_the_rules_judge_it(logged_in, emulator, cli, rules):
+    """No inventory cache, and the credentials already cached by credential-process (as any
+    SDK profile leaves them): `env <id>` must still learn the name and refuse."""
+    rules(PROTECT_PROD_ADMIN)
+    payments = emulator.org.find("payments-prod")
+    cli("credential-process", payments.account_id, "AdministratorAccess")
+    result = cli("env", payments.account_id, "AdministratorAccess", check=False)
+    result.one_line_error("payments-prod", "protected")
+    portal = cli("console", payments.account_id, "AdministratorAccess", "--portal-link",
+                 "--print", check=False)  # fmt: skip
+    portal.one_line_error("protected")

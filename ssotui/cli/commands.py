@@ -162,7 +162,12 @@ def _list_all_sessions(args) -> int:
     for result in failed:
         what = result.error
         if isinstance(result.error, LoginRequired):
-            flag = f"--sso-session {result.session.name}" if result.session.name else "--start-url"
+            session = result.session
+            flag = (
+                f"--sso-session {session.name}"
+                if session.name
+                else (f"--start-url {session.start_url} --sso-region {session.region}")
+            )
             what = f"not logged in; the others are listed (run `ssotui login {flag}`)."
         err(f"ssotui: session {result.session.label}: {what}")
     return 3 if failed else 0

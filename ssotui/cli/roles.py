@@ -23,20 +23,28 @@ def _check_region_flag(args) -> None:
             )
 
 
-def _rail(args, settings, assignment) -> dict[str, str]:
+def _rail(args, chosen, settings, assignment, chain=None) -> dict[str, str]:
     """The safety rail, then the label markers for the role's environment: a row the
     settings' [[protected]] rules cover needs --yes-i-mean-prod, or the account's name (or id)
-    typed at a prompt when there is a terminal to ask on; else one line, nothing opened."""
+    typed at a prompt when there is a terminal to ask on; else one line, nothing opened.
+
+    The rules judge the account the role is in: for a chained role the account of its ARN
+    (by the name the org lists for it, when it does), and an account given by id is named
+    first (the inventory cache, else ListAccounts) when a rule goes by name or tag; if it
+    cannot be named, the row counts as protected."""
     import sys
 
     from ssotui.core import labels
-    from ssotui.core.untrusted import for_terminal, marker
+    from ssotui.core.untrusted import for_terminal, is_account_id, marker
 
-    label = labels.label_of(assignment, settings.account_labels, settings.label_inference)
+    judged, unnamed = _judged_row(chosen, settings, assignment, chain)
+    label = labels.label_of(judged, settings.account_labels, settings.label_inference)
     markers = {"SSOTUI_LABELS": marker(" ".join(label.tags))} if label.tags else {}
-    if not labels.is_protected(assignment, label, settings.protected):
+    by_name = any(not is_account_id(rule.account) for rule in settings.protected)
+    protected = (unnamed and by_name) or labels.is_protected(judged, label, settings.protected)
+    if not protected:
         return markers
-    shown = f"{for_terminal(assignment.account_name)} ({assignment.account_id})"
+    shown = f"{for_terminal(judged.account_name)} ({judged.account_id})"
     what = f"{shown} as {for_terminal(assignment.role_name)}"
     if not getattr(args, "yes_i_mean_prod", False):
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -48,10 +56,30 @@ def _rail(args, settings, assignment) -> dict[str, str]:
         sys.stderr.write("> ")
         sys.stderr.flush()
         typed = sys.stdin.readline().strip()
-        if typed not in (assignment.account_name, for_terminal(assignment.account_name),
-                         assignment.account_id):  # fmt: skip
+        if typed not in (judged.account_name, for_terminal(judged.account_name),
+                         judged.account_id):  # fmt: skip
             raise SsoError(f"not confirmed: nothing was opened for {what}.")
     return {**markers, "SSOTUI_PROTECTED": "1"}
+
+
+def _judged_row(chosen, settings, assignment, chain):
+    """(the row the rules judge, whether its account could not be named)."""
+    from ssotui.core.models import Assignment
+
+    if chain is not None:
+        from ssotui.core import warm
+
+        inventory = warm.inventory_cache().load(chosen)
+        known = inventory.account(chain.account_id) if inventory is not None else None
+        name = known.account_name if known is not None else chain.account_id
+        return Assignment(chain.account_id, name, "", chain.role_name), False
+    if assignment.account_name != assignment.account_id or not settings.protected:
+        return assignment, False
+    try:
+        named = _client(chosen, settings).named(assignment)
+    except SsoError:
+        return assignment, True
+    return named, False
 
 
 def _workload_region(args, chosen, settings) -> str:
@@ -71,15 +99,16 @@ def _local(args):
     config = _config()
     chosen = require_session(config, **session_choice(args))
     settings = load_settings()
-    chain = _chain(args, chosen, settings, config)
+    inventory = warm.inventory_cache().load(chosen)
+    chain = _chain(args, chosen, settings, config, inventory)
     if chain is not None:
         target = chain.assignment()
     else:
-        inventory = warm.inventory_cache().load(chosen)
         target = warm.cached_target(inventory, args.account, args.role, chosen.label)
     creds = None
     if target is not None:
-        creds = CredentialCache(chosen).fresh(target.account_id, target.role_name)
+        role_key = chain.cache_role if chain is not None else target.role_name
+        creds = CredentialCache(chosen).fresh(target.account_id, role_key)
     if creds is not None and getattr(args, "debug", False):
         import logging  # only with --debug: the warm path stays light
 
@@ -102,15 +131,17 @@ def _all_chains(chosen, settings, config) -> list:
     return found
 
 
-def _chain(args, chosen, settings, config):
-    """The chained role ACCOUNT and ROLE name (its account id and name, or its ARN), or None.
-    Costs nothing without chains: the module is imported only when some are declared."""
+def _chain(args, chosen, settings, config, inventory=None):
+    """The chained role ACCOUNT and ROLE name (its ARN, or its account id and name when that
+    is not also an SSO role the inventory lists), or None. Costs nothing without chains: the
+    module is imported only when some are declared."""
     chains = _all_chains(chosen, settings, config)
     chain = None
     if chains:
         from ssotui.core.chains import find
 
-        chain = find(chains, args.account, args.role)
+        listed = inventory.roles.get(args.account, ()) if inventory is not None else ()
+        chain = find(chains, args.account, args.role, listed)
     if chain is not None:
         args.chains = chains  # for the fetch, which walks the chain back to its SSO role
     elif args.account.startswith("arn:"):
@@ -151,8 +182,8 @@ def _chained_credentials(args, chosen, settings, chain, left=None):
 
     cache = CredentialCache(chosen)
     if left is None:
-        return cache.shared(chain.account_id, chain.role_name, fetch)
-    return cache.shared(chain.account_id, chain.role_name, fetch, left)
+        return cache.shared(chain.account_id, chain.cache_role, fetch)
+    return cache.shared(chain.account_id, chain.cache_role, fetch, left)
 
 
 def _client(chosen, settings):
@@ -175,7 +206,7 @@ def _role(args):
         sso = _client(chosen, settings)
         target = sso.named(target or sso.target(args.account, args.role))
         creds = sso.shared_credentials(target, args.account)
-    return chosen, settings, target, creds
+    return chosen, settings, target, creds, chain
 
 
 def cmd_console(args) -> int:
@@ -194,15 +225,15 @@ def cmd_console(args) -> int:
             )
         if assignment is None:
             assignment = _client(chosen, settings).target(args.account, args.role)
-        _rail(args, settings, assignment)
+        _rail(args, chosen, settings, assignment)
         target = console.destination_url(destination, region)
         url = console.portal_link(
             chosen.start_url, assignment.account_id, assignment.role_name, target
         )
     else:
         if creds is None:
-            chosen, settings, assignment, creds = _role(args)
-        _rail(args, settings, assignment)  # before a sign-in token is asked for
+            chosen, settings, assignment, creds, chain = _role(args)
+        _rail(args, chosen, settings, assignment, chain)  # before a sign-in token is asked for
         url = console.signin_url(
             creds, region=region, destination=destination, issuer=chosen.start_url
         )
@@ -230,8 +261,8 @@ def cmd_console(args) -> int:
 def _role_env(args):
     from ssotui.core import shell
 
-    chosen, settings, assignment, creds = _role(args)
-    markers = _rail(args, settings, assignment)
+    chosen, settings, assignment, creds, chain = _role(args)
+    markers = _rail(args, chosen, settings, assignment, chain)
     env = shell.role_environment(
         creds,
         assignment,
@@ -275,12 +306,16 @@ def _refreshing_shell(args) -> int:
 
     sso, settings = client(args)
     warn_about_token_files()
-    chain = _chain(args, sso.session, settings, _config())
+    chain = _chain(args, sso.session, settings, _config(), sso.cached_inventory())
     if chain is not None:
         assignment = chain.assignment()
+        # Ask for 16 min left, or less when the chain's sessions are shorter than that: else
+        # every request from the shell's SDKs would be another AssumeRole.
+        lasts = timedelta(seconds=chain.duration_seconds or 3600)
+        left = min(timedelta(minutes=16), lasts - timedelta(minutes=2))
 
         def fetch():
-            return _chained_credentials(args, sso.session, settings, chain, timedelta(minutes=16))
+            return _chained_credentials(args, sso.session, settings, chain, left)
     else:
         assignment = sso.target(args.account, args.role)
         # SDKs refresh container credentials 15 min (advisory) / 10 min (mandatory) before
@@ -290,7 +325,7 @@ def _refreshing_shell(args) -> int:
         def fetch():
             return sso.credentials(assignment)
 
-    markers = _rail(args, settings, assignment)
+    markers = _rail(args, sso.session, settings, assignment, chain)
     fetch()  # fail now (not logged in, role gone, AssumeRole denied), not in the shell
     region = _workload_region(args, sso.session, settings)
     _warn_if_nested()
@@ -352,7 +387,7 @@ def cmd_credential_process(args) -> int:
     settings = load_settings()
     chain = _chain(args, chosen, settings, config)
     if chain is not None:  # never a login prompt: SDKs cannot answer one
-        creds = cache.fresh(chain.account_id, chain.role_name)
+        creds = cache.fresh(chain.account_id, chain.cache_role)
         creds = creds or _chained_credentials(args, chosen, settings, chain)
         print(process_json(creds), flush=True)
         return 0

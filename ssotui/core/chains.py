@@ -25,11 +25,12 @@ from ssotui.core.errors import ConfigError, SsoError
 from ssotui.core.models import Assignment, RoleCredentials
 
 CHAINED_MAX_S = 3600
+# ASCII only (\w would take any letter): these go to STS and into ~/.aws/config.
 _ROLE_ARN = re.compile(
-    r"arn:aws(?:-cn|-us-gov)?:iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})"
+    r"arn:aws(?:-cn|-us-gov)?:iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})", re.ASCII
 )
-_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 class Chain(
@@ -62,6 +63,12 @@ class Chain(
     def assignment(self) -> Assignment:
         """The row for this role: the account is the one in the ARN, named by its source."""
         return Assignment(self.account_id, self.via, "", self.role_name)
+
+    @property
+    def cache_role(self) -> str:  # also the role_name of its RoleCredentials
+        """The role part of its credential cache key: the ARN, so that a chained role never
+        shares an entry with an SSO role of the same account and name."""
+        return self.role_arn
 
 
 def check_chain(values: dict, where: str, origin: str = "settings") -> Chain:
@@ -140,14 +147,20 @@ def _profile_source(sections, name: str, session_name: str | None, seen: set[str
     return None
 
 
-def find(chains: Iterable[Chain], account: str, role: str) -> Chain | None:
-    """The chain for ACCOUNT (the role's account id, or its ARN) and ROLE (its name, any
-    case), None when no chain is that role."""
+def find(
+    chains: Iterable[Chain], account: str, role: str, sso_roles: Iterable[str] = ()
+) -> Chain | None:
+    """The chain for ACCOUNT (its ARN, or the role's account id) and ROLE (its name, any
+    case), None when no chain is that role. ``sso_roles``: the permission sets the portal lists
+    for that account id: an id and role that name one of them mean the SSO role, not a chain
+    (the chain is then reached by its ARN)."""
+    taken = {name.casefold() for name in sso_roles}
     for chain in chains:
-        if account == chain.role_arn or (
-            account == chain.account_id and role.casefold() == chain.role_name.casefold()
-        ):
+        if account == chain.role_arn:
             return chain
+        if account == chain.account_id and role.casefold() == chain.role_name.casefold():
+            if role.casefold() not in taken:
+                return chain
     return None
 
 
@@ -211,7 +224,7 @@ def assume_role(creds: RoleCredentials, chain: Chain, region: str) -> RoleCreden
     got = answer["Credentials"]
     return RoleCredentials(
         chain.account_id,
-        chain.role_name,
+        chain.cache_role,
         got["AccessKeyId"],
         got["SecretAccessKey"],
         got["SessionToken"],
@@ -226,5 +239,6 @@ def _who(chain: Chain) -> str:
 
 def _session_name(creds: RoleCredentials) -> str:
     """``<source role>@<source account>`` as aws-sso-cli names them, trimmed to STS's rules."""
-    name = re.sub(r"[^\w+=,.@-]", "-", f"{creds.role_name}@{creds.account_id}")[:64]
+    role = creds.role_name.rsplit("/", 1)[-1]  # a chained source's role_name is its ARN
+    name = re.sub(r"[^\w+=,.@-]", "-", f"{role}@{creds.account_id}", flags=re.ASCII)[:64]
     return name if len(name) >= 2 else "ssotui"

@@ -207,8 +207,8 @@ def _spawn_and_wait(argv: list[str], env: dict[str, str], signal) -> int:
     restored = [getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)]
     try:
         pid = os.posix_spawnp(argv[0], argv, env, setsigdef=restored)
-    except FileNotFoundError:
-        raise _cannot_run(argv[0], "not found", EXIT_NOT_FOUND) from None
+    except (FileNotFoundError, ValueError):  # ValueError: an empty name, as `""` in a shell
+        raise _cannot_run(argv[0] or "''", "not found", EXIT_NOT_FOUND) from None
     except PermissionError:
         raise _cannot_run(argv[0], "permission denied", EXIT_CANNOT_RUN) from None
     except OSError as exc:

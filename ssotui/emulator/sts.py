@@ -20,7 +20,7 @@ from .errors import STS_XMLNS, StsError
 
 CHAINED_MAX_S = 3600  # role chaining: a session lasts at most an hour
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/")
-_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 
 
 def assume_role(emu, form: dict[str, str], headers) -> bytes:
