@@ -14,8 +14,8 @@ from textual.geometry import Offset
 from textual.selection import Selection
 
 from ssotui.core.settings import Settings
+from ssotui.tui.picker.screen import PickerScreen
 from ssotui.tui.screens.login import LoginScreen
-from ssotui.tui.screens.picker import PickerScreen
 from ssotui.tui.widgets.session_header import SessionHeader
 from ssotui.tui.widgets.user_code import UserCode, big_text
 
