@@ -113,7 +113,7 @@ def make_app(rows: list[Assignment]):
     from textual.app import App, ComposeResult
     from textual.widgets import Input
 
-    from ssotui.tui.widgets import AssignmentList
+    from ssotui.tui.picker.assignment_list import AssignmentList
 
     class BenchApp(App[None]):
         def __init__(self) -> None:

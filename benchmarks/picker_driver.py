@@ -52,7 +52,7 @@ def install_frame_spy(frames: list):
     import textual.app
     from textual._compositor import CompositorUpdate
 
-    from ssotui.tui.widgets.assignment_list import AssignmentList
+    from ssotui.tui.picker.assignment_list import AssignmentList
 
     display = textual.app.App._display
     render_lines = AssignmentList.render_lines
@@ -86,7 +86,7 @@ async def ready(mode: str) -> dict:
     app = build_app()
     result: dict = {"imports_s": T_START - SPAWN}
     async with app.run_test(size=SIZE, **AS_IN_A_TERMINAL) as pilot:
-        from ssotui.tui.screens.picker_state import is_placeholder
+        from ssotui.tui.picker.state import is_placeholder
 
         def met(frame: Frame) -> bool:
             if frame.rows == 0 or frame.row is None:
