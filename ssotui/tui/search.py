@@ -20,10 +20,11 @@ Semantics
       2  substring (the e-mail ranks here at best)
       3  letters in order (fuzzy)
     A row's tier is its worst term's: "prod pay" puts every row where both are word prefixes
-    (payments-prod) above rows where either is only fuzzy (sandbox-playground). Rows of one
-    tier are ordered by the sum of their terms' tiers (exact "payments-prod" and "admin" before
-    a prefix "payments-prod" in payments-prod-eu), then in the caller's order (favorites,
-    recents, then name). So a pasted role ARN or ``account/role`` puts that role first.
+    (payments-prod) above rows where either is only fuzzy (sandbox-playground). Within a tier,
+    a lower sum of the terms' tiers comes first ("payments-prod admin": payments-prod, the
+    whole name, above payments-prod-eu, a prefix), then the caller's order (favorites, recents,
+    then name). So a pasted role ARN or ``account/role`` puts that role first. Highlights
+    (`SearchIndex.spans`) show a term where it starts a word, if it does anywhere in the field.
 
     `SearchIndex.suggest` is for a query that matches nothing: the rows where each term (split
     at the word breaks above) matches, or is one edit (a letter missing, extra, wrong, or two
@@ -36,9 +37,14 @@ Speed
     (C-level ``map`` over precomputed lowercase strings), then combines the two per row. A query
     that refines a cached one (a term extended or appended) only looks at the cached result, and
     the last few results are kept, so backspace is a dictionary lookup.
-    Ranking comes after matching, on the matched rows only: a term's tier per account (two more
-    ``map`` passes, kept per term) and per role, gathered per row into bytes and combined as big
-    integers (OR is the best field, AND the worst term), then one ``compress`` per tier present.
+    Ranking comes after matching, on the matched rows only (and is cached like the matches): a
+    term's tier code per account comes from one more ``map`` pass (word starts; the substring
+    pass of matching is reused) over only the accounts that may match, kept per term; per role
+    it is a loop over the few role names. The codes are picked per row into bytes and combined
+    as big integers (OR is the better field, AND the worse term), then one ``compress`` per tier
+    present. At 50,000 rows this adds 1-4 ms to a key that searches, plus ~9 ms once per index
+    for the word texts. `SearchIndex.suggest` runs only when nothing matched: one Python test
+    per distinct word of the names and roles, then one ``map`` per close prefix (~2-30 ms).
 """
 
 from __future__ import annotations
@@ -74,7 +80,6 @@ _WORD = _SEP
 _MARK = str.maketrans({char: char + _WORD for char in _BREAKS})
 _BREAK_RUN = re.compile(r"[-_./@+: ]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORD_SPLIT = re.compile(r"[-_./@+: \n]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # A term's tier in a field, coded so that OR gives the better of two and AND the worse:
 # one bit per "at least this good" (exact 15, word prefix 14, substring 12, fuzzy 8).
@@ -618,8 +623,10 @@ class SearchIndex:
         Built on the first call."""
         if self._words is None:
             text = "\n".join((*self._names, *self._roles))
-            pieces = set(_WORD_SPLIT.split(text))
-            self._words = frozenset(fold(word) for word in pieces if word and not word.isdigit())
+            for char in _BREAKS:  # str.replace over all names, then a regex per distinct piece
+                text = text.replace(char, "\n")
+            words = {word for piece in set(text.split("\n")) for word in _CAMEL.split(piece)}
+            self._words = frozenset(fold(word) for word in words if word and not word.isdigit())
         return self._words
 
     # -- highlights -------------------------------------------------------------------------------
