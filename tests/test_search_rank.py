@@ -10,6 +10,7 @@ import pytest
 from ssotui.core.models import Assignment
 from ssotui.emulator.org import generate_org
 from ssotui.tui.search import SearchIndex, parse_query
+from ssotui.tui.search_rank import near_prefix, one_edit
 from tests.test_search import naive_filter, random_queries
 
 
@@ -240,3 +241,28 @@ def test_highlight_the_occurrence_that_starts_a_word():
     assert index.positions(0, "acc")["role_name"] == [8, 9, 10]  # Baccarat[Acc]ess
     assert index.positions(0, "cc")["role_name"] == [2, 3]  # no word start: the first
     assert index.spans(0, "preprod/baccarataccess")[0] == [(0, 7)]
+
+
+def edit_distance(one: str, other: str) -> int:
+    """Optimal string alignment distance (insert, delete, substitute, swap neighbours)."""
+    rows = [
+        [i + j if i * j == 0 else 0 for j in range(len(other) + 1)] for i in range(len(one) + 1)
+    ]
+    for i in range(1, len(one) + 1):
+        for j in range(1, len(other) + 1):
+            cost = one[i - 1] != other[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and one[i - 1] == other[j - 2] and one[i - 2] == other[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def test_one_edit_is_an_edit_distance_of_at_most_one():
+    rnd = random.Random(5)
+    for _ in range(4000):
+        one = "".join(rnd.choice("abc") for _ in range(rnd.randint(0, 5)))
+        other = "".join(rnd.choice("abc") for _ in range(rnd.randint(0, 5)))
+        assert one_edit(one, other) == (edit_distance(one, other) <= 1), (one, other)
+        prefixes = [other[:n] for n in range(len(other) + 1)]
+        close = [p for p in prefixes if edit_distance(one, p) <= 1]
+        assert near_prefix(one, other) == (min(close, key=len) if close else None), (one, other)

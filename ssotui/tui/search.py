@@ -54,9 +54,27 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import compress, islice, repeat
-from operator import eq, itemgetter, ne, not_, or_
+from operator import eq, itemgetter, not_, or_
 
 from ssotui.core.models import Assignment
+from ssotui.tui.search_rank import (
+    BREAK_RUN,
+    EXACT,
+    FUZZY,
+    MIN_EDITED,
+    SUM_TERMS,
+    TIER,
+    WORST,
+    by_key,
+    near_prefix,
+    role_tiers,
+    substring_only,
+    tier_codes,
+    word_find,
+    word_term,
+    word_texts,
+    words_of,
+)
 
 __all__ = ["FIELDS", "SearchIndex", "parse_query"]
 
@@ -70,24 +88,6 @@ _RANKED_SIZE = 8
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(.*)$")
 _SSO_ROLE = re.compile(r"(?:^|/)awsreservedsso_([^/]+)_[0-9a-f]{16}(?:/|$)")
 _DASHED_ID = re.compile(r"^\d{4}-\d{4}-\d{4}$")
-
-# Word starts, for the word-prefix tier. A "word text" is the folded text with a _WORD in front
-# and after every break, plus a _WORD-led copy of the rest of the text from each camelCase hump:
-# a term starts at a word exactly where its own word text is inside it. Both markers are
-# whitespace, so never inside a term.
-_BREAKS = "-_./@+: "
-_WORD = _SEP
-_MARK = str.maketrans({char: char + _WORD for char in _BREAKS})
-_BREAK_RUN = re.compile(r"[-_./@+: ]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-# A term's tier in a field, coded so that OR gives the better of two and AND the worse:
-# one bit per "at least this good" (exact 15, word prefix 14, substring 12, fuzzy 8).
-_EXACT, _PREFIX, _SUBSTRING, _FUZZY = 15, 14, 12, 8
-_TIER = bytes({_EXACT: 0, _PREFIX: 1, _SUBSTRING: 2}.get(code, 3) for code in range(256))
-_SUM_TERMS = 10  # up to this many terms, a sum of tiers (<= 30) fits under the worst tier
-_WORST = bytes(32 * tier for tier in _TIER)
-_MIN_EDITED = 3  # shorter terms are never taken as a misspelling
 
 
 def fold(text: str) -> str:
@@ -124,10 +124,6 @@ def _terms_of(raw: str) -> list[str]:
     return [role] if role else []
 
 
-def _substring_only(term: str) -> bool:
-    return len(term) == 1 or term.isdigit()
-
-
 def _implies(strong: str, weak: str) -> bool:
     """True when every row matching ``strong`` also matches ``weak``."""
     return weak in strong and (strong.isdigit() or not weak.isdigit())
@@ -150,7 +146,7 @@ def _fuzzy_match(term: str) -> Callable[[str], re.Match[str] | None]:
 
 def _test(term: str, texts: list[str]) -> bytearray:
     """For each one-field text, 1 when ``term`` matches it."""
-    if _substring_only(term):
+    if substring_only(term):
         return bytearray(map(str.__contains__, texts, repeat(term)))
     return bytearray(map(bool, map(_fuzzy_match(term), texts)))
 
@@ -170,70 +166,6 @@ def _fuzzy_positions(term: str, text: str) -> list[int] | None:
         found.append(end)
     found.reverse()
     return found
-
-
-def _word_term(term: str) -> str:
-    """What a word text holds where ``term`` starts at a word."""
-    return _WORD + term.translate(_MARK)
-
-
-def _word_texts(fields: Sequence[Sequence[str]], heads: Sequence[str]) -> list[str]:
-    """The word text (see _BREAKS) of each item whose folded fields are ``fields`` (one
-    sequence per field); camelCase humps are those of ``heads``, its first field unfolded."""
-    count = len(heads)
-    # All texts in one string, a pass of str.replace per break over it, and one split (a
-    # str.translate that grows characters is ~6x slower): "<W>name<W>id<W>\n<W>name…".
-    step = len(fields) + 1
-    parts = [""] * (count * step)
-    for index, field in enumerate(fields):
-        parts[index::step] = field
-    parts[len(fields) :: step] = ["\n"] * count
-    joined = _WORD + _WORD.join(parts)
-    for char in _BREAKS:
-        if char in joined:
-            joined = joined.replace(char, char + _WORD)
-    marked = joined.split("\n")[:-1]
-    if len(marked) != count:  # a newline inside a text
-        marked = ["".join(_word_term(field[index]) for field in fields) for index in range(count)]
-    # Only a head with capitals can have humps (C-level test, Python for those few).
-    for index in compress(range(count), map(ne, heads, fields[0])):
-        low = fields[0][index]
-        humps = [_word_term(low[hump.start() :]) for hump in _CAMEL.finditer(heads[index])]
-        marked[index] += "".join(humps)
-    return marked
-
-
-def _at_word_start(folded: str, text: str, start: int) -> bool:
-    """Whether offset ``start`` of ``text`` (``folded`` is its folded form) begins a word."""
-    return start == 0 or folded[start - 1] in _BREAKS or _CAMEL.match(text, start) is not None
-
-
-def _word_find(term: str, folded: str, text: str) -> int:
-    """Where ``term`` is in ``folded``: the first place at a word start, else the first, else -1."""
-    first = start = folded.find(term)
-    while start > 0 and not _at_word_start(folded, text, start):
-        start = folded.find(term, start + 1)
-    return first if start < 0 else start
-
-
-def _tier_codes(
-    term: str, joined: Sequence[str], word_texts: Sequence[str], found: bytes | None
-) -> bytes:
-    """The tier code of ``term`` (not exact) for each account, given its joined text (name,
-    id, e-mail), the word text of that (and ``found``, which joined texts hold the term, when
-    known)."""
-    size = len(joined)
-    if _substring_only(term):  # whatever matches it is a substring: no test needed
-        base = int.from_bytes(bytes((_SUBSTRING,)) * size, "little")
-    else:
-        if found is None:
-            found = bytes(map(str.__contains__, joined, repeat(term)))
-        if 1 not in found:
-            return bytes((_FUZZY,)) * size
-        base = int.from_bytes(bytes((_FUZZY,)) * size, "little")
-        base |= int.from_bytes(found, "little") << 2
-    at_word = bytes(map(str.__contains__, word_texts, repeat(_word_term(term))))
-    return (base | int.from_bytes(at_word, "little") << 1).to_bytes(size, "little")
 
 
 class SearchIndex:
@@ -429,7 +361,7 @@ class SearchIndex:
         """For each account slot in ``accounts``, 1 when ``term`` matches its name, id or email."""
         everything = len(accounts) == len(self._account_joined)
         joined = self._account_joined
-        if _substring_only(term):  # whatever matches is a substring: the ranking need not know
+        if substring_only(term):  # whatever matches is a substring: the ranking need not know
             texts = joined if everything else [joined[a] for a in accounts]
             return bytearray(map(str.__contains__, texts, repeat(term)))
         if len(accounts) * 2 < len(joined):
@@ -467,7 +399,7 @@ class SearchIndex:
         pick_roles = None
         worst = -1
         total = 0
-        summed = 1 < len(terms) <= _SUM_TERMS
+        summed = 1 < len(terms) <= SUM_TERMS
         for term in terms:
             # A row's code for the term is the better of its account's and its role's (OR);
             # its worst term's code is the AND over the terms. A code that is the same for
@@ -475,7 +407,7 @@ class SearchIndex:
             codes = 0
             for by_parent, pick in (
                 (self._account_tiers(term, accounts), pick_accounts),
-                (self._role_tiers(term), None),
+                (role_tiers(term, self._role_text, self._word_index()[1]), None),
             ):
                 if by_parent.count(by_parent[0]) == len(by_parent):
                     codes |= int.from_bytes(by_parent[:1] * count, "little")
@@ -487,12 +419,12 @@ class SearchIndex:
                 codes |= int.from_bytes(bytes(pick(by_parent)), "little")
             worst &= codes
             if summed:
-                tiers = codes.to_bytes(count, "little").translate(_TIER)
+                tiers = codes.to_bytes(count, "little").translate(TIER)
                 total += int.from_bytes(tiers, "little")  # bytes <= 30: no carries
-        keys = worst.to_bytes(count, "little").translate(_WORST if summed else _TIER)
+        keys = worst.to_bytes(count, "little").translate(WORST if summed else TIER)
         if summed:
             keys = (int.from_bytes(keys, "little") + total).to_bytes(count, "little")
-        return _by_key(matched, keys)
+        return by_key(matched, keys)
 
     def _role_picker(self, of_matched: itemgetter | None) -> Callable[[bytes], Iterable[int]]:
         """From one code per role name, one per row (``of_matched`` picks the rows)."""
@@ -511,8 +443,8 @@ class SearchIndex:
         if tiers is not None:
             self._tiers.move_to_end(term)
             return tiers
-        word_texts, _role_words, exact = self._word_index()
-        count = len(word_texts)
+        account_words, _role_words, exact = self._word_index()
+        count = len(account_words)
         found = self._found.get(term)
         # Accounts known not to match the term (see _may_match) need no code. Picking out
         # accounts costs more per account than a pass over all (C-level only): worth it for
@@ -529,13 +461,13 @@ class SearchIndex:
         elif accounts is not None:
             complete = False
         if accounts is None or len(accounts) >= fewer:
-            tiers = _tier_codes(term, self._account_joined, word_texts, found)
+            tiers = tier_codes(term, self._account_joined, account_words, found)
             complete = True
         else:
             joined = [self._account_joined[account] for account in accounts]
-            words = [word_texts[account] for account in accounts]
-            tiers = bytearray((_FUZZY,)) * count
-            for account, code in zip(accounts, _tier_codes(term, joined, words, None), strict=True):
+            words = [account_words[account] for account in accounts]
+            tiers = bytearray((FUZZY,)) * count
+            for account, code in zip(accounts, tier_codes(term, joined, words, None), strict=True):
                 tiers[account] = code
         if term in exact:  # the whole name or id of some account
             names, *ids = self._account_fields  # the folded ids, unless all are digits
@@ -546,7 +478,7 @@ class SearchIndex:
             )
             tiers = bytearray(tiers)
             for account in compress(range(count), same):
-                tiers[account] = _EXACT
+                tiers[account] = EXACT
         if complete:  # every account that may match: keep it for the next queries
             tiers = bytes(tiers)
             self._tiers[term] = tiers
@@ -554,26 +486,13 @@ class SearchIndex:
                 self._tiers.popitem(last=False)
         return tiers
 
-    def _role_tiers(self, term: str) -> bytes:
-        """The term's tier code per role name (fuzzy where it is no substring)."""
-        _account_words, role_words, _exact = self._word_index()
-        start = _word_term(term)
-        return bytes(
-            _EXACT
-            if text == term
-            else (_PREFIX if start in words else _SUBSTRING)
-            if term in text
-            else _FUZZY
-            for text, words in zip(self._role_text, role_words, strict=True)
-        )
-
     def _word_index(self) -> tuple[list[str], list[str], frozenset[str]]:
         """The word texts of the accounts (name and id) and of the roles, and the set of folded
         account names and ids. Built on the first ranking."""
         if self._word_data is None:
             names, *ids = self._account_fields  # the folded ids unless all are digits
-            accounts = _word_texts([names, ids[0] if ids else self._ids], self._names)
-            roles = _word_texts([self._role_text], self._roles)
+            accounts = word_texts([names, ids[0] if ids else self._ids], self._names)
+            roles = word_texts([self._role_text], self._roles)
             exact = frozenset(names).union(ids[0] if ids else self._ids)
             self._word_data = (accounts, roles, exact)
         return self._word_data
@@ -584,7 +503,7 @@ class SearchIndex:
         """Rows that ``query`` nearly matches, for when `filter` finds none: each term (split at
         word breaks) matches, or is one edit from a word of the account name or role name or a
         prefix of one. At most ``limit`` rows, in the caller's order."""
-        pieces = [piece for term in parse_query(query) for piece in _BREAK_RUN.split(term)]
+        pieces = [piece for term in parse_query(query) for piece in BREAK_RUN.split(term)]
         terms = [piece for piece in dict.fromkeys(pieces) if piece]
         if not terms or not self.rows:
             return []
@@ -592,7 +511,7 @@ class SearchIndex:
         for term in terms:
             account_ok = self._match_accounts(term, range(len(self._account_joined)))
             role_ok = _test(term, self._role_text)
-            if len(term) >= _MIN_EDITED and not term.isdigit():
+            if len(term) >= MIN_EDITED and not term.isdigit():
                 self._add_near(term, account_ok, role_ok)
             mask &= int.from_bytes(self._row_mask(account_ok, role_ok), "little")
             if not mask:
@@ -603,10 +522,10 @@ class SearchIndex:
     def _add_near(self, term: str, account_ok: bytearray, role_ok: bytearray) -> None:
         """Mark the accounts and roles with a word that ``term`` is one edit from (or from a
         prefix of it)."""
-        near = {prefix for word in self._name_words() if (prefix := _near_prefix(term, word))}
+        near = {prefix for word in self._name_words() if (prefix := near_prefix(term, word))}
         # A word starting with a longer prefix also starts with its shorter ones.
         starts = [
-            _word_term(prefix)
+            word_term(prefix)
             for prefix in near
             if not any(other != prefix and prefix.startswith(other) for other in near)
         ]
@@ -622,11 +541,8 @@ class SearchIndex:
         """Every word of the account names and role names, folded (digits-only words left out).
         Built on the first call."""
         if self._words is None:
-            text = "\n".join((*self._names, *self._roles))
-            for char in _BREAKS:  # str.replace over all names, then a regex per distinct piece
-                text = text.replace(char, "\n")
-            words = {word for piece in set(text.split("\n")) for word in _CAMEL.split(piece)}
-            self._words = frozenset(fold(word) for word in words if word and not word.isdigit())
+            words = words_of((*self._names, *self._roles))
+            self._words = frozenset(fold(word) for word in words if not word.isdigit())
         return self._words
 
     # -- highlights -------------------------------------------------------------------------------
@@ -653,11 +569,11 @@ class SearchIndex:
         for term in parse_query(query):
             hit = False
             for low, text, runs in zip(folded, texts, found, strict=True):
-                start = _word_find(term, low, text)
+                start = word_find(term, low, text)
                 if start >= 0:
                     runs.append((start, start + len(term)))
                     hit = True
-            if hit or _substring_only(term):
+            if hit or substring_only(term):
                 continue
             for low, runs in zip(folded[:3], found[:3], strict=True):  # not the e-mail
                 offsets = _fuzzy_positions(term, low)
@@ -665,61 +581,6 @@ class SearchIndex:
                     runs.extend((offset, offset + 1) for offset in offsets)
                     break
         return tuple(_merge(runs) if len(runs) > 1 else runs for runs in found)
-
-
-def _by_key(rows: list[int], keys: bytes) -> list[int]:
-    """``rows`` ordered by their byte in ``keys`` (lowest first), stably."""
-    present = []
-    seen = 0
-    for key in range(256):
-        if seen == len(rows):
-            break
-        if number := keys.count(key):
-            present.append(key)
-            seen += number
-    if len(present) == 1:
-        return rows
-    ordered: list[int] = []
-    for key in present:
-        ordered += compress(rows, keys.translate(_only(key)))
-    return ordered
-
-
-@lru_cache(maxsize=256)
-def _only(key: int) -> bytes:
-    """A ``bytes.translate`` table: 1 for ``key``, 0 for every other byte."""
-    return bytes(256)[:key] + b"\1" + bytes(255 - key)
-
-
-def _near_prefix(term: str, word: str) -> str | None:
-    """The shortest prefix of ``word`` (maybe all of it) that is at most one edit from
-    ``term``, or None."""
-    for length in range(len(term) - 1, min(len(term) + 1, len(word)) + 1):
-        if _one_edit(term, word[:length]):
-            return word[:length]
-    return None
-
-
-def _one_edit(one: str, other: str) -> bool:
-    """Whether the two are equal, or one letter is missing, extra or wrong, or two neighbouring
-    letters are swapped (Damerau-Levenshtein distance at most 1)."""
-    if len(one) < len(other):
-        one, other = other, one
-    if len(one) - len(other) > 1:
-        return False
-    same = 0
-    for mine, theirs in zip(one, other, strict=False):
-        if mine != theirs:
-            break
-        same += 1
-    if len(one) > len(other):  # one letter extra in ``one``
-        return one[same + 1 :] == other[same:]
-    if same == len(one):
-        return True
-    return one[same + 1 :] == other[same + 1 :] or (
-        one[same : same + 2] == other[same : same + 2][::-1]
-        and one[same + 2 :] == other[same + 2 :]
-    )
 
 
 def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
