@@ -373,11 +373,11 @@ class SearchIndex:
                 self._found.popitem(last=False)
             result = bytearray(found if everything else map(found.__getitem__, accounts))
         match = _fuzzy_match(term)
+        either = int.from_bytes(result, "little")  # OR as big integers, not per account
         for field in self._account_fields:  # the fuzzy fields: name and id, not the e-mail
             texts = field if everything else [field[a] for a in accounts]
-            ok = bytearray(map(bool, map(match, texts)))
-            result = bytearray(map(or_, result, ok))
-        return result
+            either |= int.from_bytes(bytes(map(bool, map(match, texts))), "little")
+        return bytearray(either.to_bytes(len(result), "little"))
 
     # -- ranking ----------------------------------------------------------------------------------
 
