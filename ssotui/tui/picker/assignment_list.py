@@ -334,7 +334,8 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Assignment], *, keep_key: Key | None = None) -> None:
         """Replace all rows, re-apply the query, and keep the highlight on ``keep_key``, on
-        the same line of the view: rows arriving never move the row under the cursor.
+        the same line of the view: rows arriving never move the row under the cursor (while
+        the top of the list is in view with its first row highlighted, the top stays).
 
         ``keep_key`` defaults to the currently highlighted row; when that row is not shown
         the highlight goes to the first shown row.
@@ -355,7 +356,11 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         if keep_key is not None and (row := self._index.find(keep_key)) is not None:
             cursor = self._position_of(row)
         self._strips.clear()  # row indices mean other rows now
-        if cursor is not None and line is not None:
+        # The highlighted row keeps its line of the screen, unless the list still shows its
+        # top with the first row highlighted (nothing chosen yet, as at start-up): then the
+        # top stays in view, so that favorites arriving above are seen.
+        pristine = self._cursor == 0 and self.scroll_offset.y == 0
+        if cursor is not None and line is not None and not pristine:
             self._keep_on_line(cursor, line)
         self._after_change(cursor)
         if len(rows) >= GC_FREEZE_ROWS:
