@@ -121,25 +121,16 @@ def _local(args):
     return chosen, settings, target, creds, chain
 
 
-def _all_chains(chosen, settings, config) -> list:
-    """The chained roles of this session: the settings' and the AWS config profiles'."""
-    found = list(settings.chained_roles)
-    if any("role_arn" in values for values in config.profiles.values()):
-        from ssotui.core.chains import from_profiles
-
-        found += from_profiles(config.profiles, chosen.name, str(config.path))
-    return found
-
-
 def _chain(args, chosen, settings, config, inventory=None):
     """The chained role ACCOUNT and ROLE name (its ARN, or its account id and name when that
     is not also an SSO role the inventory lists), or None. Costs nothing without chains: the
     module is imported only when some are declared."""
-    chains = _all_chains(chosen, settings, config)
+    chains = settings.chained_roles or any("role_arn" in v for v in config.profiles.values())
     chain = None
     if chains:
-        from ssotui.core.chains import find
+        from ssotui.core.chains import declared, find
 
+        chains = declared(chosen, settings, config)
         listed = inventory.roles.get(args.account, ()) if inventory is not None else ()
         chain = find(chains, args.account, args.role, listed)
     if chain is not None:
@@ -161,29 +152,11 @@ def _config():
 
 
 def _chained_credentials(args, chosen, settings, chain, left=None):
-    """The chained role's credentials, fetched once for every process asking at once: the
-    source's (the SSO role's from the shared cache or the portal), then AssumeRole."""
-    from ssotui.core import chains
-    from ssotui.core.credcache import CredentialCache
+    """The chained role's credentials (core.chains.shared_credentials): cached, else the
+    source's (the shared cache or the portal), then AssumeRole."""
+    from ssotui.core.chains import shared_credentials
 
-    sso = _client(chosen, settings)
-
-    def sso_credentials(account: str, role: str):
-        target = sso.named(sso.target(account, role))
-        return sso.shared_credentials(target, account)
-
-    def fetch():
-        return chains.credentials(
-            chain,
-            args.chains,
-            sso_credentials,
-            lambda creds, step: chains.assume_role(creds, step, chosen.region),
-        )
-
-    cache = CredentialCache(chosen)
-    if left is None:
-        return cache.shared(chain.account_id, chain.cache_role, fetch)
-    return cache.shared(chain.account_id, chain.cache_role, fetch, left)
+    return shared_credentials(_client(chosen, settings), chain, args.chains, left)
 
 
 def _client(chosen, settings):

@@ -147,6 +147,37 @@ def _profile_source(sections, name: str, session_name: str | None, seen: set[str
     return None
 
 
+def declared(session, settings, config) -> list[Chain]:
+    """The chained roles of ``session``: the settings' ``[[chained_roles]]``, then the AWS
+    config's profiles that chain to an SSO profile of that session."""
+    found = list(settings.chained_roles)
+    if any("role_arn" in values for values in config.profiles.values()):
+        found += from_profiles(config.profiles, session.name, str(config.path))
+    return found
+
+
+def shared_credentials(sso, chain: Chain, chains: Iterable[Chain], left=None) -> RoleCredentials:
+    """``chain``'s credentials for the picker and the CLI alike: from the shared credential
+    cache (under the chain's ARN), else the source's (``sso``: an SsoClient) and AssumeRole,
+    once for every process asking at the same moment."""
+    from ssotui.core.credcache import CredentialCache
+
+    def sso_credentials(account: str, role: str) -> RoleCredentials:
+        target = sso.named(sso.target(account, role))
+        return sso.shared_credentials(target, account)
+
+    def fetch() -> RoleCredentials:
+        region = sso.session.region
+        return credentials(
+            chain, chains, sso_credentials, lambda creds, step: assume_role(creds, step, region)
+        )
+
+    cache = CredentialCache(sso.session)
+    if left is None:
+        return cache.shared(chain.account_id, chain.cache_role, fetch)
+    return cache.shared(chain.account_id, chain.cache_role, fetch, left)
+
+
 def find(
     chains: Iterable[Chain], account: str, role: str, sso_roles: Iterable[str] = ()
 ) -> Chain | None:
