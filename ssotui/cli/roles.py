@@ -35,13 +35,21 @@ def _rail(args, chosen, settings, assignment, chain=None) -> dict[str, str]:
     import sys
 
     from ssotui.core import labels
-    from ssotui.core.untrusted import for_terminal, is_account_id, marker
+    from ssotui.core.untrusted import for_terminal, marker
 
-    judged, unnamed = _judged_row(chosen, settings, assignment, chain)
-    label = labels.label_of(judged, settings.account_labels, settings.label_inference)
+    inventory = None
+    if chain is not None:
+        from ssotui.core import warm
+
+        inventory = warm.inventory_cache().load(chosen)
+    judged, label, protected = labels.judge(
+        assignment,
+        settings,
+        chain=chain,
+        inventory=inventory,
+        name=lambda row: _client(chosen, settings).named(row),
+    )
     markers = {"SSOTUI_LABELS": marker(" ".join(label.tags))} if label.tags else {}
-    by_name = any(not is_account_id(rule.account) for rule in settings.protected)
-    protected = (unnamed and by_name) or labels.is_protected(judged, label, settings.protected)
     if not protected:
         return markers
     shown = f"{for_terminal(judged.account_name)} ({judged.account_id})"
@@ -60,26 +68,6 @@ def _rail(args, chosen, settings, assignment, chain=None) -> dict[str, str]:
                          judged.account_id):  # fmt: skip
             raise SsoError(f"not confirmed: nothing was opened for {what}.")
     return {**markers, "SSOTUI_PROTECTED": "1"}
-
-
-def _judged_row(chosen, settings, assignment, chain):
-    """(the row the rules judge, whether its account could not be named)."""
-    from ssotui.core.models import Assignment
-
-    if chain is not None:
-        from ssotui.core import warm
-
-        inventory = warm.inventory_cache().load(chosen)
-        known = inventory.account(chain.account_id) if inventory is not None else None
-        name = known.account_name if known is not None else chain.account_id
-        return Assignment(chain.account_id, name, "", chain.role_name), False
-    if assignment.account_name != assignment.account_id or not settings.protected:
-        return assignment, False
-    try:
-        named = _client(chosen, settings).named(assignment)
-    except SsoError:
-        return assignment, True
-    return named, False
 
 
 def _workload_region(args, chosen, settings) -> str:

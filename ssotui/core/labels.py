@@ -106,6 +106,32 @@ def _tables(value: object, key: str, known: set[str], where: str):
         yield at, item
 
 
+def judge(row: Assignment, settings, *, chain=None, inventory=None, name=None):
+    """(label, protected) of ``row`` under ``settings``, for the CLI and the picker alike.
+
+    The rules judge the account the role is in: for a chained role (``chain``) the account of
+    its ARN, by the name ``inventory`` lists for it; an account known only by its id is named
+    with ``name(row) -> Assignment`` (ListAccounts; may raise SsoError) when a protect rule
+    goes by name or tag, and counts as protected when it cannot be named."""
+    from ssotui.core.errors import SsoError
+
+    if chain is not None:
+        known = inventory.account(chain.account_id) if inventory is not None else None
+        account_name = known.account_name if known is not None else chain.account_id
+        row = Assignment(chain.account_id, account_name, "", chain.role_name)
+    by_name = any(not is_account_id(rule.account) for rule in settings.protected)
+    unnamed = False
+    if chain is None and row.account_name == row.account_id and by_name:
+        try:
+            row = name(row) if name is not None else row
+        except SsoError:
+            unnamed = True
+        unnamed = unnamed or row.account_name == row.account_id and name is None
+    label = label_of(row, settings.account_labels, settings.label_inference)
+    protected = (unnamed and by_name) or is_protected(row, label, settings.protected)
+    return row, label, protected
+
+
 def check_label_rules(value: object, where: str) -> tuple[LabelRule, ...]:
     rules = []
     for at, item in _tables(value, "account_labels", {"match", "alias", "tags", "color"}, where):
