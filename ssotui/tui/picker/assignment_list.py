@@ -266,6 +266,10 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         self._shown: list[int] = []  # row indices matching the query, best first
         self._suggesting = False  # nothing matched: _shown holds close matches
         self._cursor: int | None = None  # position in self._shown
+        # Whether the highlight is on a row someone chose (keys, a click, highlight_key) since
+        # the rows or the query last put it on the first row: then rows arriving keep that row
+        # on its line; before, the top of the list stays in view.
+        self._chosen = False
         self._posted: Assignment | None = None  # the assignment last sent in Highlighted
         self._empty_text = empty_text
         self._favorites: frozenset[Key] = frozenset()
@@ -334,8 +338,8 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Assignment], *, keep_key: Key | None = None) -> None:
         """Replace all rows, re-apply the query, and keep the highlight on ``keep_key``, on
-        the same line of the view: rows arriving never move the row under the cursor (while
-        the top of the list is in view with its first row highlighted, the top stays).
+        the same line of the view: rows arriving never move the row under the cursor (until a
+        row is chosen with the keys, a click or ``highlight_key``, the top stays in view).
 
         ``keep_key`` defaults to the currently highlighted row; when that row is not shown
         the highlight goes to the first shown row.
@@ -356,11 +360,9 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         if keep_key is not None and (row := self._index.find(keep_key)) is not None:
             cursor = self._position_of(row)
         self._strips.clear()  # row indices mean other rows now
-        # The highlighted row keeps its line of the screen, unless the list still shows its
-        # top with the first row highlighted (nothing chosen yet, as at start-up): then the
-        # top stays in view, so that favorites arriving above are seen.
-        pristine = self._cursor == 0 and self.scroll_offset.y == 0
-        if cursor is not None and line is not None and not pristine:
+        # The highlighted row keeps its line of the screen once someone chose it; until then
+        # (as at start-up) the top stays in view, so that favorites arriving above are seen.
+        if cursor is not None and line is not None and self._chosen:
             self._keep_on_line(cursor, line)
         self._after_change(cursor)
         if len(rows) >= GC_FREEZE_ROWS:
@@ -375,6 +377,7 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         self._query = query
         self._shown, self._suggesting = self._match(query)
         keep = row is not None and not query.strip()
+        self._chosen = keep and self._chosen  # a new query puts the highlight on its best row
         self._after_change(self._position_of(row) if keep else None)
 
     def _match(self, query: str) -> tuple[list[int], bool]:
@@ -711,6 +714,7 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         set_scroll_range(self, size)
 
     def _move_cursor(self, position: int) -> None:
+        self._chosen = True
         old = self._cursor
         if position == old:
             self._scroll_to_cursor()  # it may have been scrolled away with the wheel
