@@ -6,7 +6,8 @@ Semantics
     The query is split on whitespace into terms; a row matches when every term matches. A term
     matches a field (account name, account id, role name, email) as a case-insensitive
     substring, or as a fuzzy subsequence (its characters in order, gaps allowed) inside that one
-    field — except the e-mail, which only matches as a substring. Digits-only terms match only
+    field — except the e-mail and an account's extra text (its alias and tags, ``env:prod``),
+    which only match as substrings. Digits-only terms match only
     as substrings (a fuzzy "123" would match nearly every 12-digit id). A pasted ARN or a dashed
     id ("1234-5678-9012") becomes the 12-digit account id, plus the permission set name when the
     ARN names an ``AWSReservedSSO_<name>_<hex>`` role (an ``assumed-role/…`` or an IAM
@@ -51,7 +52,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import compress, islice, repeat
 from operator import eq, itemgetter, not_, or_
@@ -171,7 +172,9 @@ def _fuzzy_positions(term: str, text: str) -> list[int] | None:
 class SearchIndex:
     """Filters a fixed list of assignments by query; see the module docstring for semantics."""
 
-    def __init__(self, rows: Sequence[Assignment]) -> None:
+    def __init__(self, rows: Sequence[Assignment], extra: Mapping[str, str] | None = None) -> None:
+        """``extra``: more text per account id (its alias and tags), matched like the e-mail:
+        as a substring, ranked as one, never highlighted."""
         self.rows: Sequence[Assignment] = rows
         accounts: dict[tuple[str, str, str], int] = {}
         roles: dict[str, int] = {}
@@ -190,7 +193,12 @@ class SearchIndex:
         self._account_of = account_of
         self._role_of = role_of
         # Substring terms test one joined string per account ("\x1f" is never inside a term).
-        self._account_joined = [fold(_SEP.join(key)) for key in accounts]
+        if extra:
+            self._account_joined = [
+                fold(_SEP.join((*key, extra.get(key[1], "")))) for key in accounts
+            ]
+        else:
+            self._account_joined = [fold(_SEP.join(key)) for key in accounts]
         # Fuzzy terms test each field on its own: one anchored regex pass per field. A term with
         # a non-digit never matches an all-digit account id, so ids are skipped when they are.
         # E-mails match as substrings only: a long address holds almost any short subsequence

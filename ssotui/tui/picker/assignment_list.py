@@ -14,22 +14,26 @@ the bar still scroll.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Protocol
 
 from rich.cells import cell_len, get_character_cell_size
+from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ssotui.core.labels import Label
 from ssotui.core.models import Assignment
 from ssotui.core.untrusted import for_terminal
 from ssotui.tui.search import SearchIndex, parse_query
@@ -50,9 +54,9 @@ MARKER_WIDTH = 3  # " ★ "
 ID_WIDTH = 12
 GAP = 2
 SCROLLBAR_WIDTH = 1
-NAME_CAP, ROLE_CAP, EMAIL_CAP = 40, 32, 40
-MIN_EMAIL = 8
-FAVORITE, RECENT, CLOSE_MATCH = "★", "•", "≈"
+NAME_CAP, ROLE_CAP, EMAIL_CAP, LABELS_CAP = 40, 32, 40, 28
+MIN_EMAIL = MIN_LABELS = 8
+FAVORITE, RECENT, CLOSE_MATCH, PROTECTED = "★", "•", "≈", "⚠"
 SUGGESTIONS = 20  # close matches shown when nothing matches
 
 _NO_SPANS: tuple[list[tuple[int, int]], ...] = ([], [], [], [])
@@ -69,14 +73,15 @@ class Columns(NamedTuple):
     account_id: int
     role: int
     email: int
+    labels: int = 0
 
 
-def layout_columns(width: int, name: int, role: int, email: int) -> Columns:
+def layout_columns(width: int, name: int, role: int, email: int, labels: int = 0) -> Columns:
     """Fit the natural column widths into ``width`` cells (the marker column included).
 
     Name and role come first: at their natural widths when they fit, else sharing what there
-    is. The account id follows if it fits, and the email takes what is left (hidden when only
-    a few cells would remain).
+    is. The account id follows if it fits, then the labels (alias and tags), and the email
+    takes what is left (each hidden when only a few cells would remain).
     """
     available = width - MARKER_WIDTH - GAP  # the gap between name and role
     if name + role >= available:
@@ -88,8 +93,13 @@ def layout_columns(width: int, name: int, role: int, email: int) -> Columns:
     account_id = ID_WIDTH if rest >= GAP + ID_WIDTH else 0
     if account_id:
         rest -= GAP + ID_WIDTH
+    shown_labels = 0
+    if labels and rest - GAP >= MIN_LABELS:
+        shown_labels = min(labels, rest - GAP)
+        rest -= GAP + shown_labels
     rest -= GAP
-    return Columns(name, account_id, role, min(email, rest) if rest >= MIN_EMAIL else 0)
+    email = min(email, rest) if rest >= MIN_EMAIL else 0
+    return Columns(name, account_id, role, email, shown_labels)
 
 
 class _Styles(NamedTuple):
@@ -103,6 +113,8 @@ class _Styles(NamedTuple):
     email_match: RichStyle
     favorite: RichStyle
     recent: RichStyle
+    protected: RichStyle
+    labels: RichStyle
     empty: RichStyle
     suggestion: RichStyle
     track: RichStyle
@@ -158,6 +170,8 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         "assignment-list--email",
         "assignment-list--favorite",
         "assignment-list--recent",
+        "assignment-list--protected",
+        "assignment-list--labels",
         "assignment-list--empty",
         "assignment-list--suggestion",
     }
@@ -171,6 +185,8 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
     | `assignment-list--email` | The email column. |
     | `assignment-list--favorite` | The favorite marker. |
     | `assignment-list--recent` | The recently-used marker. |
+    | `assignment-list--protected` | The ⚠ of a protected row (the settings' [[protected]]). |
+    | `assignment-list--labels` | The labels column (a label's own colour wins). |
     | `assignment-list--empty` | The "no matches" / "loading" line. |
     | `assignment-list--suggestion` | The ≈ marker of a close match (nothing matched). |
 
@@ -217,6 +233,13 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         }
         & > .assignment-list--recent {
             color: $text-muted;
+        }
+        & > .assignment-list--protected {
+            color: $text-error;
+            text-style: bold;
+        }
+        & > .assignment-list--labels {
+            color: $text-secondary;
         }
         & > .assignment-list--empty {
             color: $text-muted;
@@ -274,6 +297,9 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         self._empty_text = empty_text
         self._favorites: frozenset[Key] = frozenset()
         self._recents: frozenset[Key] = frozenset()
+        self.labels: RowLabels | None = None
+        """Where the labels and protection of rows come from (the picker's Labeler)."""
+        self._label_texts: Mapping[str, str] = {}
         self._natural = Columns(NAME_CAP, ID_WIDTH, ROLE_CAP, EMAIL_CAP)
         self._columns: dict[int, Columns] = {}
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
@@ -336,23 +362,32 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         if not self._shown:
             self.refresh()
 
-    def set_rows(self, rows: Sequence[Assignment], *, keep_key: Key | None = None) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[Assignment],
+        *,
+        keep_key: Key | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         """Replace all rows, re-apply the query, and keep the highlight on ``keep_key``, on
         the same line of the view: rows arriving never move the row under the cursor (until a
         row is chosen with the keys, a click or ``highlight_key``, the top stays in view).
 
         ``keep_key`` defaults to the currently highlighted row; when that row is not shown
-        the highlight goes to the first shown row.
+        the highlight goes to the first shown row. ``labels``: account id -> its label text
+        (alias and tags), shown in a column of its own and searched like the e-mail.
         """
         if keep_key is None and (current := self.highlighted) is not None:
             keep_key = current.key
         line = None if self._cursor is None else self._cursor - self.scroll_offset.y
-        self._index = SearchIndex(rows)
+        self._index = SearchIndex(rows, labels)
+        self._label_texts = labels or {}
         self._natural = Columns(
             min(NAME_CAP, max(map(len, map(attrgetter("account_name"), rows)), default=4)),
             ID_WIDTH,
             min(ROLE_CAP, max(map(len, map(attrgetter("role_name"), rows)), default=4)),
             min(EMAIL_CAP, max(map(len, map(attrgetter("email"), rows)), default=0)),
+            min(LABELS_CAP, max(map(len, self._label_texts.values()), default=0)),
         )
         self._columns.clear()
         self._shown, self._suggesting = self._match(self._query)
@@ -565,16 +600,23 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         columns = self._columns.get(content_width)
         if columns is None:
             natural = self._natural
-            columns = layout_columns(content_width, natural.name, natural.role, natural.email)
+            columns = layout_columns(
+                content_width, natural.name, natural.role, natural.email, natural.labels
+            )
             self._columns[content_width] = columns
         matched = self._query.strip() and not suggesting
         spans = self._index.spans(row, self._query) if matched else _NO_SPANS
         plain = styles.plain
         line = _Line()
         key = assignment.key
+        labels = self.labels
         if suggesting:
             line.add(" ", plain)
             line.add(CLOSE_MATCH, styles.suggestion)
+            line.add(" ", plain)
+        elif labels is not None and labels.protected(assignment):
+            line.add(" ", plain)
+            line.add(PROTECTED, styles.protected)
             line.add(" ", plain)
         elif key in self._favorites:
             line.add(" ", plain)
@@ -588,8 +630,16 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
             line.add("   ", plain)
         used = MARKER_WIDTH
         name_spans, id_spans, role_spans, email_spans = spans  # in search.FIELDS order
+        chained = labels is not None and labels.is_chained(assignment)
+        name_style = styles.email if chained else plain  # "via …": dim, like the e-mail
+        label_text, label_style = "", styles.labels
+        if columns.labels:
+            label_text = self._label_texts.get(assignment.account_id, "")
+            color = labels.label(assignment).color if label_text and labels else None
+            if color is not None:
+                label_style = label_style + RichStyle(color=_label_color(color))
         for text, cell_width, runs, style, match_style in (
-            (assignment.account_name, columns.name, name_spans, plain, styles.plain_match),
+            (assignment.account_name, columns.name, name_spans, name_style, styles.plain_match),
             (
                 assignment.account_id,
                 columns.account_id,
@@ -598,6 +648,7 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
                 styles.account_id_match,
             ),
             (assignment.role_name, columns.role, role_spans, plain, styles.plain_match),
+            (label_text, columns.labels, [], label_style, label_style),
             (assignment.email, columns.email, email_spans, styles.email, styles.email_match),
         ):
             if cell_width <= 0:
@@ -658,6 +709,8 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
             email_match=(email + match).rich_style,
             favorite=(base + part("assignment-list--favorite")).rich_style,
             recent=(base + part("assignment-list--recent")).rich_style,
+            protected=(base + part("assignment-list--protected")).rich_style,
+            labels=(base + part("assignment-list--labels")).rich_style,
             empty=(base + part("assignment-list--empty")).rich_style,
             suggestion=(base + part("assignment-list--suggestion")).rich_style,
             track=RichStyle(bgcolor=track.rich_color),
@@ -791,6 +844,22 @@ def _fit(text: str, width: int) -> tuple[str, int]:
         used += size
         kept += 1
     return text[:kept] + "…", kept
+
+
+@lru_cache(maxsize=16)
+def _label_color(name: str) -> RichColor:
+    """A label's colour (core.labels.COLORS: CSS names) as an RGB colour."""
+    return Color.parse(name).rich_color
+
+
+class RowLabels(Protocol):
+    """What the list asks of the picker's labels (ssotui.tui.picker.labeling.Labeler)."""
+
+    def label(self, row: Assignment) -> Label: ...
+
+    def protected(self, row: Assignment) -> bool: ...
+
+    def is_chained(self, row: Assignment) -> bool: ...
 
 
 def _is_truecolor(style: RichStyle) -> bool:

@@ -47,6 +47,12 @@ class Detail:
     recent: bool = False
     loading: bool = False
     held_until: datetime | None = None
+    labels: str = ""
+    """The account's alias and tags ("Payments · env:prod pci")."""
+    protected: bool = False
+    """The settings' [[protected]] rules cover it: its actions ask first."""
+    via: str = ""
+    """How a chained role is reached ("reached by role chaining from …")."""
 
 
 class DetailsPane(Widget):
@@ -86,13 +92,18 @@ class DetailsPane(Widget):
         if detail.recent:
             marks.append("recent")
         title: Line = [(row.account_name, BOLD)]
+        if detail.protected:
+            title.append(("   ⚠ protected: opening it asks first", BOLD))
         if marks:
             title.append(("   " + " · ".join(marks), LABEL))
-        lines = [
-            title,
-            [("Account  ", LABEL), (row.account_id, PLAIN)],
-            [("E-mail   ", LABEL), (row.email or "—", PLAIN)],
-        ]
+        account: Line = [("Account  ", LABEL), (row.account_id, PLAIN)]
+        if detail.labels:
+            account += [("   Labels ", LABEL), (detail.labels, PLAIN)]
+        if detail.via:
+            second: Line = [("Via      ", LABEL), (detail.via, PLAIN)]
+        else:
+            second = [("E-mail   ", LABEL), (row.email or "—", PLAIN)]
+        lines = [title, account, second]
         if detail.loading:
             lines.append([("Role     ", LABEL), ("loading roles…", ITALIC)])
             return lines

@@ -35,11 +35,15 @@ class ActionMenu(ModalScreen[str | None]):
         favorite: bool = False,
         pinned: bool = False,
         tmux: bool = False,
+        portal: bool = True,
     ) -> None:
-        """``pinned``: a favorite from the settings file, which the menu cannot unpin."""
+        """``pinned``: a favorite from the settings file, which the menu cannot unpin;
+        ``portal``: the row has an access portal link (a chained role has none)."""
         super().__init__()
         self.assignment = assignment
         hidden = {"tmux_shell"} if not tmux else set()
+        if not portal:
+            hidden.add("copy_portal_link")
         if pinned:
             hidden.add("toggle_favorite")
         names = [name for name in MENU_ACTIONS if name not in hidden]

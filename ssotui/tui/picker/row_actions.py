@@ -2,6 +2,11 @@
 chosen from two lists), sign-in URL, subshell (optionally with refreshing credentials), tmux
 window, exports, portal link and favorite, with the thread workers behind them.
 
+Chained roles (:class:`~ssotui.tui.picker.labeling.ChainedRow`) take every action but the
+portal link: their credentials come from :func:`ssotui.core.chains.shared_credentials`. A
+protected row (the settings' ``[[protected]]``) asks first (:mod:`.confirm`) before anything
+that opens or hands out its credentials, and its shells carry ``SSOTUI_PROTECTED=1``.
+
 :class:`RowActions` is a component the picker holds (``screen.actions``); everything it needs
 from the picker is written down in :class:`Host`. Its workers run on the picker (so the
 picker's ``worker_failed`` handles their errors) and end by posting a message from
@@ -11,6 +16,7 @@ picker's ``worker_failed`` handles their errors) and end by posting a message fr
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,12 +31,14 @@ from ssotui.core.settings import Settings
 from ssotui.core.untrusted import for_terminal
 from ssotui.tui.messages import ActionDone, ClipboardFallback, CredentialsReady
 from ssotui.tui.picker.action_table import DIRECT_ACTIONS
+from ssotui.tui.picker.labeling import ChainedRow, Labeler
 from ssotui.tui.picker.state import is_placeholder
 from ssotui.tui.screens.base import describe
 from ssotui.tui.services import Services
 from ssotui.tui.widgets.format import local_time
 
 if TYPE_CHECKING:
+    from ssotui.core.chains import Chain
     from ssotui.core.service import SsoClient
     from ssotui.tui.picker.assignment_list import AssignmentList
 
@@ -46,6 +54,8 @@ class Host(Protocol):
     picks: Picks
     highlighted: Assignment | None
     refreshing_shell: bool
+    labeler: Labeler
+    chains: list[Chain]
 
     @property
     def rows(self) -> AssignmentList: ...
@@ -118,6 +128,7 @@ class RowActions:
             favorite=host.picks.is_favorite(row.key),
             pinned=host.picks.is_pinned(row.key),
             tmux=bool(host.services.environ.get("TMUX")),
+            portal=not isinstance(row, ChainedRow),
         )
         host.app.push_screen(menu, callback=self._menu_chosen)
 
@@ -127,18 +138,36 @@ class RowActions:
 
     # -- the actions ----------------------------------------------------------------------
 
+    def guarded(self, row: Assignment, doing: str, then: Callable[[], None]) -> None:
+        """``then()`` now, or for a protected row once the user confirms (Enter; Esc or
+        nothing cancels). ``doing``: "open the console", for the question."""
+        if not self.host.labeler.protected(row):
+            then()
+            return
+        from ssotui.tui.picker.confirm import ConfirmProtected
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        question = ConfirmProtected(self.host.labeler.sentence(row), doing)
+        self.host.app.push_screen(question, callback=answered)
+
     def open_console(self) -> None:
         if row := self.target():
             self._remember("open_console")
-            self._console(row, "open")
+            self.guarded(row, "open the console", partial(self._console, row, "open"))
 
     def open_console_at(self) -> None:
-        from ssotui.tui.picker.destinations import ChoiceScreen, destination_choices, with_first
-
         row = self.target()
         if row is None:
             return
         self._remember("open_console_at")
+        self.guarded(row, "choose a console page", partial(self._choose_destination, row))
+
+    def _choose_destination(self, row: Assignment) -> None:
+        from ssotui.tui.picker.destinations import ChoiceScreen, destination_choices, with_first
+
         chooser = ChoiceScreen(
             "Open the console at…",
             what(row),
@@ -177,32 +206,42 @@ class RowActions:
     def copy_url(self) -> None:
         if row := self.target():
             self._remember("copy_url")
-            self._console(row, "copy")
+            self.guarded(row, "copy a console sign-in URL", partial(self._console, row, "copy"))
 
     def shell(self) -> None:
         if row := self.target():
             self._remember("shell")
-            self._credentials(row, "shell")
+            self.guarded(row, "start a shell", partial(self._credentials, row, "shell"))
 
     def tmux_shell(self) -> None:
         if (row := self.target()) and self.host.services.environ.get("TMUX"):
             self._remember("tmux_shell")
-            self._credentials(row, "tmux")
+            self.guarded(row, "open a tmux window", partial(self._credentials, row, "tmux"))
 
     def copy_exports(self) -> None:
         if row := self.target():
             self._remember("copy_exports")
-            self._credentials(row, "exports")
+            self.guarded(row, "copy its exports", partial(self._credentials, row, "exports"))
 
     def copy_portal_link(self) -> None:
-        if row := self.target():
-            self._remember("copy_portal_link")
-            settings = self.host.settings
-            link = self.host.client.portal_link(
-                row, region=settings.default_region, destination=settings.default_destination
+        row = self.target()
+        if row is None:
+            return
+        if isinstance(row, ChainedRow):
+            self.host.notify(
+                f"{what(row)} is reached by role chaining: it has no access portal link.",
+                markup=False,
+                timeout=4,
             )
-            done = f"Copied the access portal link for {what(row)}."
-            self._start("copy", partial(self._copy, link, done, row.key))
+            return
+        self._remember("copy_portal_link")
+        settings = self.host.settings
+        link = self.host.client.portal_link(
+            row, region=settings.default_region, destination=settings.default_destination
+        )
+        done = f"Copied the access portal link for {what(row)}."
+        self.guarded(row, "copy its portal link", partial(self._start, "copy",
+                     partial(self._copy, link, done, row.key)))  # fmt: skip
 
     def toggle_favorite(self) -> None:
         host = self.host
@@ -258,7 +297,16 @@ class RowActions:
             destination = settings.default_destination
         elif destination == "home":
             destination = ""  # the console home, whatever default_destination says
-        if use == "open" and settings.console_mode == "portal":
+        if isinstance(row, ChainedRow):  # no portal shortcut; no SessionDuration (AWS refuses)
+            from ssotui.core.console import signin_url
+
+            url = signin_url(
+                self.fetch(row),
+                region=region or host.session.region,
+                destination=destination,
+                issuer=host.session.start_url,
+            )
+        elif use == "open" and settings.console_mode == "portal":
             url = host.client.portal_link(row, region=region, destination=destination)
         else:
             url = host.client.console_url(row, region=region, destination=destination)
@@ -283,7 +331,7 @@ class RowActions:
         from ssotui.core import shell
 
         host = self.host
-        creds = host.client.credentials(row)
+        creds = self.fetch(row)
         if use == "exports":
             text = shell.export_script(self._environment(row, creds), "sh")
             until = local_time(creds.expiration)
@@ -304,17 +352,28 @@ class RowActions:
         else:
             self.host.post_message(ActionDone(done, key))
 
+    def fetch(self, row: Assignment, left: timedelta | None = None) -> RoleCredentials:
+        """The row's credentials (in a worker thread): the broker's for an SSO role, else the
+        chain's (the shared cache, or the source's and sts:AssumeRole)."""
+        host = self.host
+        if isinstance(row, ChainedRow):
+            from ssotui.core.chains import shared_credentials
+
+            return shared_credentials(host.client, row.chain, host.chains, left)
+        return host.client.credentials(row)
+
     def _environment(self, row: Assignment, creds: RoleCredentials) -> dict[str, str]:
         from ssotui.core import shell
 
         host = self.host
-        return shell.role_environment(
+        env = shell.role_environment(
             creds,
             row,
             region=host.settings.default_region or host.session.region,
             session_label=host.session.label,
             base=host.services.environ,
         )
+        return {**env, **host.labeler.markers(row)}
 
     # -- what the workers post (the picker hands it here) ---------------------------------
 
@@ -377,8 +436,14 @@ class RowActions:
             # near expiry), for as long as the shell runs.
             from ssotui.core.credserver import CredentialServer, refreshing_environment
 
-            broker = host.client.broker
-            server = CredentialServer(lambda: broker.get(row.account_id, row.role_name))
+            if isinstance(row, ChainedRow):
+                # 16 min left, or less for a chain's shorter sessions (as the CLI asks)
+                lasts = timedelta(seconds=row.chain.duration_seconds or 3600)
+                left = min(timedelta(minutes=16), lasts - timedelta(minutes=2))
+                server = CredentialServer(partial(self.fetch, row, left))
+            else:
+                broker = host.client.broker
+                server = CredentialServer(lambda: broker.get(row.account_id, row.role_name))
             try:
                 server.start()
             except SsoError as error:
@@ -391,6 +456,7 @@ class RowActions:
                 session_label=host.session.label,
                 base=host.services.environ,
             )
+            env.update(host.labeler.markers(row))
             lasting = "credentials refresh themselves while it runs"
         else:
             env = self._environment(row, creds)

@@ -8,6 +8,10 @@ runs in a thread worker that ends by posting a message from :mod:`ssotui.tui.mes
 failures end up in :meth:`WorkerScreen.worker_failed`.
 
 Typing is always safe: whatever has focus, a printable key edits the filter (``on_key``).
+
+Chained roles (the settings' ``[[chained_roles]]`` and the AWS config's ``source_profile``
+chains) are rows after the portal's, and every row carries its labels and protection
+(:mod:`ssotui.tui.picker.labeling`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ssotui.tui.picker.assignment_list import AssignmentList
 from ssotui.tui.picker.count import CountLabel
 from ssotui.tui.picker.details import Detail, DetailsPane
 from ssotui.tui.picker.filter_input import FilterInput
+from ssotui.tui.picker.labeling import ChainedRow, Labeler, chained_rows, reached_by
 from ssotui.tui.picker.palette import PickerCommands
 from ssotui.tui.picker.row_actions import RowActions
 from ssotui.tui.picker.state import PickerState, is_placeholder
@@ -106,6 +111,9 @@ class PickerScreen(WorkerScreen):
         self._pending: Callable[[], None] | None = None
         self._told_skipped = False
         self.actions = RowActions(self)
+        self.labeler = Labeler(settings, lambda account_id: self.state.accounts.get(account_id))
+        self.chains: list = []
+        """The chained roles of the session (core.chains.declared), read on mount."""
         self.set_reactive(PickerScreen.refreshing_shell, settings.refreshing_shell)
 
     # -- layout -----------------------------------------------------------------------------
@@ -159,6 +167,8 @@ class PickerScreen(WorkerScreen):
         self.watch(self.filter, "value", self._filter_changed, init=False)
         self._show_shell_mode()
         self.rows.empty_text = "Loading accounts…"
+        self.rows.labels = self.labeler
+        self.chains = self._declared_chains()
         self.now = self.services.clock()
         self.set_interval(1.0, self._tick)
         self.set_interval(FLUSH_EVERY, self._flush)
@@ -182,6 +192,21 @@ class PickerScreen(WorkerScreen):
             # After the first paint: importing boto3 in the worker thread holds the GIL for
             # a moment, and the cached rows should be on screen before that.
             self.call_after_refresh(self.start_loading)
+
+    def _declared_chains(self) -> list:
+        """The chained roles to show; a bad declaration is one line, and no chained rows."""
+        settings, config = self.settings, getattr(self.app, "aws_config", None)
+        if config is None or not (
+            settings.chained_roles or any("role_arn" in v for v in config.profiles.values())
+        ):
+            return []  # chains.py is imported only when there are some
+        from ssotui.core.chains import declared
+
+        try:
+            return declared(self.session, settings, config)
+        except SsoError as error:
+            self.notify(f"No chained roles: {error}", severity="error", markup=False, timeout=8)
+            return []
 
     def on_unmount(self) -> None:
         if self.loader is not None:
@@ -247,6 +272,8 @@ class PickerScreen(WorkerScreen):
         """Give the list the rows in pick order, keeping the highlight on the same row."""
         self._dirty = False
         rows = self.state.rows()
+        chained = chained_rows(self.chains, self.state.accounts) if self.state.accounts else []
+        rows += chained
         self.picks = self.picks.with_pinned(pinned_keys(rows, self.settings.favorites))
         rows = order(rows, self.picks)
         keep = self.highlighted.key if self.highlighted is not None else None
@@ -254,7 +281,8 @@ class PickerScreen(WorkerScreen):
             first = next((r for r in rows if r.account_id == keep[0]), None)
             keep = first.key if first is not None else keep
         self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
-        self.rows.set_rows(rows, keep_key=keep)
+        labels = self.labeler.search_texts(self.state.accounts.values(), chained)
+        self.rows.set_rows(rows, keep_key=keep, labels=labels)
         self._update_count()
 
     def _flush(self) -> None:
@@ -299,14 +327,22 @@ class PickerScreen(WorkerScreen):
         if row is None:
             self.detail = None
             return
-        held = None if is_placeholder(row) else self.client.broker.held(*row.key)
+        placeholder = is_placeholder(row)
+        held = None if placeholder else self.client.broker.held(*row.key)
+        protected, labels = False, ""
+        if not placeholder:
+            _judged, label, protected = self.labeler.judge(row)
+            labels = " · ".join(filter(None, (label.alias, " ".join(label.tags))))
         self.detail = Detail(
             assignment=row,
             favorite=self.picks.is_favorite(row.key),
             pinned=self.picks.is_pinned(row.key),
             recent=row.key in self.picks.recents,
-            loading=is_placeholder(row),
+            loading=placeholder,
             held_until=held.expiration if held is not None else None,
+            labels=labels,
+            protected=protected,
+            via=reached_by(row) if isinstance(row, ChainedRow) else "",
         )
 
     @on(AssignmentList.Selected)
@@ -393,6 +429,8 @@ class PickerScreen(WorkerScreen):
                 return False
             if action == "tmux_shell":
                 return bool(self.services.environ.get("TMUX"))
+            if action == "copy_portal_link":
+                return not isinstance(row, ChainedRow)  # no portal shortcut for those
         if action == "clear_filter":
             return bool(self.rows.query)
         return True
