@@ -471,3 +471,13 @@ async def test_close_matches_are_shown_marked_when_nothing_matches(running, monk
     await pilot.pause()
     assert not widget.suggesting and widget.shown_count == 0
     assert lines(widget)[0].strip() == "No matches for 'zzzzqqq'"
+
+
+def test_layout_columns_fits_the_labels_before_the_email():
+    wide = layout_columns(160, name=30, role=20, email=40, labels=24)
+    assert wide == Columns(30, 12, 20, 40, 24)
+    # Less room: the e-mail gives way first, then the labels (never below a few cells).
+    assert layout_columns(120, 30, 20, 40, 24) == Columns(30, 12, 20, 23, 24)
+    assert layout_columns(100, 30, 20, 40, 24).email == 0
+    assert layout_columns(80, 30, 20, 40, 24).labels == 9
+    assert layout_columns(78, 30, 20, 40, 24).labels == 0

@@ -365,3 +365,17 @@ def test_email_matches_only_as_a_substring():
     assert index.filter("prod pay") == [0]
     assert index.filter("p.r.o.d") == [1]  # a substring of the e-mail still matches
     assert index.positions(1, "prod")["email"] == []
+
+
+def test_extra_text_per_account_matches_like_the_email():
+    """Labels (alias and tags) are searchable: ``env:prod`` finds the accounts tagged so, an
+    alias finds its account, and extra text never matches fuzzily."""
+    extra = {"111122223333": "Payments env:prod pci", "777788889999": "env:prod"}
+    index = SearchIndex(ROWS, extra)
+    assert {name for name, _ in names(index, "env:prod")} == {"payments-prod", "prod-shared"}
+    assert {name for name, _ in names(index, "pci admin")} == {"payments-prod"}
+    assert names(index, "envprod") == []  # letters in order do not reach the extra text
+    assert names(SearchIndex(ROWS), "env:prod") == []  # without the extra text: nothing
+    # The extra text ranks as a substring: an exact account name still comes first.
+    tagged = SearchIndex(ROWS, {"444455556666": "sandbox"})
+    assert names(tagged, "sandbox")[0] == ("sandbox", "ReadOnly")

@@ -35,9 +35,7 @@ def chain_settings(emulator, **more) -> Settings:
 
 
 def rail_settings(**more) -> Settings:
-    return Settings(
-        login_flow="device", protected=(ProtectRule("env:prod", "*Admin*"),), **more
-    )
+    return Settings(login_flow="device", protected=(ProtectRule("env:prod", "*Admin*"),), **more)
 
 
 def row_text(picker) -> str:
