@@ -124,6 +124,58 @@ def test_details_of_a_favorite(snap_compare, emulator, signed_in, fakes):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+def rail_and_chains(emulator) -> Settings:
+    """Two chained roles, a label with a colour, and env:prod admin roles protected."""
+    from ssotui.core.chains import Chain
+    from ssotui.core.labels import LabelRule, ProtectRule
+
+    legacy = next(arn for arn in emulator.org.chained if arn.endswith("/LegacyAdmin"))
+    deep = next(arn for arn in emulator.org.chained if arn.endswith("/DeepOps"))
+    return Settings(
+        login_flow="device",
+        chained_roles=(Chain(legacy, ("management", "AdministratorAccess")), Chain(deep, legacy)),
+        account_labels=(LabelRule("payments-*", "Payments", ("team:payments",), "orange"),),
+        protected=(ProtectRule("env:prod", "*Admin*"),),
+    )
+
+
+def test_labels_chained_roles_and_a_protected_row(snap_compare, emulator, signed_in, fakes):
+    """Labels in their column (Payments in orange), chained rows (via …, dim), and a
+    protected row (⚠) highlighted: the details pane says so."""
+    app = make_app(signed_in, fakes, rail_and_chains(emulator))
+
+    async def run_before(pilot):
+        picker = await loaded(pilot)
+        await pilot.press(*"admin", "escape")  # chained LegacyAdmin among them
+        while picker.highlighted.key != ("083432905170", "AdministratorAccess"):
+            await pilot.press("down")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_protected_row_asks_first(snap_compare, emulator, signed_in, fakes):
+    """ctrl+o on a protected row: the question, Enter to open, Esc to cancel."""
+    app = make_app(signed_in, fakes, rail_and_chains(emulator))
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press(*"payments-prod admin", "ctrl+o")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_chained_rows_in_a_small_terminal(snap_compare, emulator, signed_in, fakes):
+    """60x15: the chained rows stay readable (via … shares the room with the role)."""
+    app = make_app(signed_in, fakes, rail_and_chains(emulator))
+
+    async def run_before(pilot):
+        await loaded(pilot)
+        await pilot.press(*"via")
+
+    assert snap_compare(app, terminal_size=(60, 15), run_before=run_before)
+
+
 def test_help(snap_compare, emulator, signed_in, fakes):
     """F1: the keys of the picker, generated from its action table and bindings."""
     app = make_app(signed_in, fakes)

@@ -128,7 +128,8 @@ class PickerScreen(WorkerScreen):
         yield Static("", id="offline", markup=False)
         with Horizontal(id="filter-row"):
             yield FilterInput(
-                placeholder="Filter: type any part of an account name, id, role or e-mail",
+                placeholder="Filter: type any part of an account name, id, role, e-mail or label "
+                "(env:prod)",
                 id="filter",
             )
             yield CountLabel(id="count")
