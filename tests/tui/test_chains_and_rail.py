@@ -86,6 +86,32 @@ async def test_chained_roles_are_rows_and_open_a_console_the_emulator_accepts(
         assert emulator.stats.calls["AssumeRole"] == 1
         await wait_for(pilot, lambda: notifications(messages))
         assert any("LegacyAdmin" in text for text in notifications(messages))
+        # The chain's credentials are held now: the details pane says until when.
+        await wait_for(pilot, lambda: "credentials held until" in details(picker))
+
+
+async def test_a_refreshing_shell_of_a_chained_role_serves_its_credentials(
+    emulator, sso_session, fakes
+):
+    from .test_console_and_shell import fetch_credentials
+
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes, chain_settings(emulator, refreshing_shell=True))
+    served: list[dict] = []
+
+    def run_process(argv, env) -> int:  # the shell's SDK asks the loopback server
+        served.append(fetch_credentials(dict(env)))
+        return 0
+
+    app.services.run_process = run_process
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.suspend = contextlib.nullcontext
+        picker = await open_picker(pilot, app)
+        await select(pilot, picker, "legacyadmin")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: served, what="the subshell")
+        assert served[0]["AccessKeyId"].startswith("ASIA")
+        assert emulator.stats.calls["AssumeRole"] == 1  # fetched once, then from the cache
 
 
 async def test_every_credentials_action_works_on_a_chained_row_but_the_portal_link(

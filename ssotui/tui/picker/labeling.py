@@ -8,11 +8,14 @@ of the rows shown, so that drawing a row or opening it costs a dictionary look-u
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ssotui.core import labels
-from ssotui.core.chains import CHAINED_MAX_S, Chain
 from ssotui.core.models import Account, Assignment
 from ssotui.core.untrusted import for_terminal, is_account_id, marker
+
+if TYPE_CHECKING:  # chains.py is imported only when some are declared
+    from ssotui.core.chains import Chain
 
 Key = tuple[str, str]
 
@@ -58,6 +61,8 @@ def chained_rows(chains: Iterable[Chain], accounts: Mapping[str, Account]) -> li
 
 def reached_by(row: ChainedRow) -> str:
     """The details pane's line for a chained row."""
+    from ssotui.core.chains import CHAINED_MAX_S
+
     hours = CHAINED_MAX_S // 3600
     source = row.account_name.removeprefix("via ")
     return f"reached by role chaining from {source} (sessions last at most {hours} h)"

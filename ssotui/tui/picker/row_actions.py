@@ -16,7 +16,7 @@ picker's ``worker_failed`` handles their errors) and end by posting a message fr
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,6 +89,9 @@ class RowActions:
         self.last_region: str | None = None
         """The region chosen last."""
         self._picks_unsaved_told = False
+        self.chained_until: dict[tuple[str, str], datetime] = {}
+        """When the chained roles' credentials fetched in this run expire (the broker holds
+        only SSO roles'), for the details pane."""
 
     def target(self) -> Assignment | None:
         """The highlighted row, when an action can use it (not a placeholder)."""
@@ -359,7 +362,9 @@ class RowActions:
         if isinstance(row, ChainedRow):
             from ssotui.core.chains import shared_credentials
 
-            return shared_credentials(host.client, row.chain, host.chains, left)
+            creds = shared_credentials(host.client, row.chain, host.chains, left)
+            self.chained_until[row.key] = creds.expiration
+            return creds
         return host.client.credentials(row)
 
     def _environment(self, row: Assignment, creds: RoleCredentials) -> dict[str, str]:

@@ -340,7 +340,7 @@ class PickerScreen(WorkerScreen):
             pinned=self.picks.is_pinned(row.key),
             recent=row.key in self.picks.recents,
             loading=placeholder,
-            held_until=held.expiration if held is not None else None,
+            held_until=held.expiration if held else self.actions.chained_until.get(row.key),
             labels=labels,
             protected=protected,
             via=reached_by(row) if isinstance(row, ChainedRow) else "",
