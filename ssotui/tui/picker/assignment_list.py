@@ -64,6 +64,7 @@ _NO_BAR, _TRACK, _THUMB = 0, 1, 2
 
 
 GC_FREEZE_ROWS = 5_000  # from this many rows on, set_rows() moves them out of the GC's way
+PREPARE_AFTER = 0.1  # seconds after set_rows() to build the search's word data
 
 
 class Columns(NamedTuple):
@@ -402,6 +403,11 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         self._after_change(cursor)
         if len(rows) >= GC_FREEZE_ROWS:
             freeze_garbage(self)  # see textual_private
+        # The search's word data, once the frame with these rows is out and only if no newer
+        # rows replaced them by then (a streaming load rebuilds the index often).
+        index = self._index
+        if rows and self.is_mounted:
+            self.set_timer(PREPARE_AFTER, lambda: index.prepare() if index is self._index else None)
 
     def set_query(self, query: str) -> None:
         """Filter the rows, best match first. A query moves the highlight to the first (best)
