@@ -379,3 +379,13 @@ def test_extra_text_per_account_matches_like_the_email():
     # The extra text ranks as a substring: an exact account name still comes first.
     tagged = SearchIndex(ROWS, {"444455556666": "sandbox"})
     assert names(tagged, "sandbox")[0] == ("sandbox", "ReadOnly")
+
+
+def test_narrowing_a_wide_result_gives_what_a_fresh_index_gives():
+    """Wide results are narrowed by ANDing row masks (and the word data may be built ahead
+    with prepare()): the rows and their order must be those of a fresh index's."""
+    rows = generated_rows(3000, 5)
+    typed = SearchIndex(rows)
+    typed.prepare()
+    for query in ("p", "pr", "pro", "pro a", "pro ad", "a", "ad", "adm", "e", "e r", "e ro"):
+        assert typed.filter(query) == SearchIndex(rows).filter(query), query
