@@ -43,9 +43,11 @@ Speed
     pass of matching is reused) over only the accounts that may match, kept per term; per role
     it is a loop over the few role names. The codes are picked per row into bytes and combined
     as big integers (OR is the better field, AND the worse term), then one ``compress`` per tier
-    present. At 50,000 rows this adds 1-4 ms to a key that searches, plus ~9 ms once per index
-    for the word texts. `SearchIndex.suggest` runs only when nothing matched: one Python test
-    per distinct word of the names and roles, then one ``map`` per close prefix (~2-30 ms).
+    present. At 50,000 rows this adds 1-4 ms to a key that searches. The word texts (~9 ms at
+    50,000 rows) are built by ``prepare()``, which the list calls just after its rows are set
+    (else on the first ranked query). `SearchIndex.suggest` runs only when nothing matched: one
+    Python test per distinct word of the names and roles, then one ``map`` per close prefix
+    (~2-30 ms).
 """
 
 from __future__ import annotations
