@@ -138,7 +138,7 @@ def test_profiles_with_source_profile_become_chains_of_their_session(
 
     found = from_profiles(load_config().profiles, sso_session.name, "config")
     assert [c.role_arn for c in found] == [legacy]  # "other" ends in access keys: left out
-    assert find(found, legacy, "anything").origin == "profile legacy"
+    assert find(found, legacy, "legacyadmin").origin == "profile legacy"
     answer = json.loads(cli("credential-process", legacy, "LegacyAdmin").out)
     assert answer["AccessKeyId"].startswith("ASIA")
     assert emulator.stats.calls["AssumeRole"] == 1
@@ -207,3 +207,32 @@ def test_chain_fields_are_ascii_before_they_reach_sts_or_the_config():
     ]:
         with pytest.raises(ConfigError, match=key):
             check_chain({**good, key: value}, "settings")
+
+
+# -- found in a new-user trial ------------------------------------------------------------------
+
+
+def test_an_arn_with_another_role_name_is_refused(logged_in, emulator, chains, cli):
+    legacy, _deep = chains
+    result = cli("env", legacy, "AdministratorAccess", check=False)
+    result.one_line_error(f"the role of {legacy} is LegacyAdmin, not 'AdministratorAccess'")
+    assert result.out == "" and emulator.stats.calls["AssumeRole"] == 0
+
+
+def test_a_chain_changed_in_the_settings_is_not_served_from_the_cache(
+    logged_in, emulator, chains, cli
+):
+    """Credentials cached under the old definition are not handed out once the chain's source
+    changed: a typo in the source fails at once instead of an hour later."""
+    legacy, _deep = chains
+    cli("env", legacy, "LegacyAdmin")
+    assert emulator.stats.calls["AssumeRole"] == 1
+    settings(
+        f'[[chained_roles]]\nrole_arn = "{legacy}"\nsource = "managment/AdministratorAccess"\n'
+    )
+    cli("env", legacy, "LegacyAdmin", check=False).one_line_error("managment")
+    settings(
+        f'[[chained_roles]]\nrole_arn = "{legacy}"\nsource = "management/AdministratorAccess"\n'
+    )
+    cli("env", legacy, "LegacyAdmin")
+    assert emulator.stats.calls["AssumeRole"] == 1  # the first definition's entry again

@@ -21,7 +21,7 @@ import re
 from collections import namedtuple
 from collections.abc import Callable, Iterable
 
-from ssotui.core.errors import ConfigError, SsoError
+from ssotui.core.errors import ConfigError, NotFound, SsoError
 from ssotui.core.models import Assignment, RoleCredentials
 
 CHAINED_MAX_S = 3600
@@ -67,8 +67,13 @@ class Chain(
     @property
     def cache_role(self) -> str:  # also the role_name of its RoleCredentials
         """The role part of its credential cache key: the ARN, so that a chained role never
-        shares an entry with an SSO role of the same account and name."""
-        return self.role_arn
+        shares an entry with an SSO role of the same account and name, and a digest of how it
+        is reached, so that credentials cached before the chain's source, external id, session
+        name or duration changed are not handed out as if the new settings had worked."""
+        import hashlib
+
+        how = repr((self.source, self.external_id, self.role_session_name, self.duration_seconds))
+        return f"{self.role_arn}#{hashlib.sha1(how.encode()).hexdigest()[:12]}"
 
 
 def check_chain(values: dict, where: str, origin: str = "settings") -> Chain:
@@ -182,12 +187,18 @@ def find(
     chains: Iterable[Chain], account: str, role: str, sso_roles: Iterable[str] = ()
 ) -> Chain | None:
     """The chain for ACCOUNT (its ARN, or the role's account id) and ROLE (its name, any
-    case), None when no chain is that role. ``sso_roles``: the permission sets the portal lists
-    for that account id: an id and role that name one of them mean the SSO role, not a chain
-    (the chain is then reached by its ARN)."""
+    case), None when no chain is that role; NotFound for its ARN with another role name.
+    ``sso_roles``: the permission sets the portal lists for that account id: an id and role
+    that name one of them mean the SSO role, not a chain (the chain is then reached by its
+    ARN)."""
     taken = {name.casefold() for name in sso_roles}
     for chain in chains:
         if account == chain.role_arn:
+            if role.casefold() != chain.role_name.casefold():
+                raise NotFound(
+                    f"the role of {chain.role_arn} is {chain.role_name}, not {role!r}: give its "
+                    "name as ROLE."
+                )
             return chain
         if account == chain.account_id and role.casefold() == chain.role_name.casefold():
             if role.casefold() not in taken:
@@ -270,6 +281,7 @@ def _who(chain: Chain) -> str:
 
 def _session_name(creds: RoleCredentials) -> str:
     """``<source role>@<source account>`` as aws-sso-cli names them, trimmed to STS's rules."""
-    role = creds.role_name.rsplit("/", 1)[-1]  # a chained source's role_name is its ARN
+    # A chained source's role_name is its cache_role: ARN#digest.
+    role = creds.role_name.split("#", 1)[0].rsplit("/", 1)[-1]
     name = re.sub(r"[^\w+=,.@-]", "-", f"{role}@{creds.account_id}", flags=re.ASCII)[:64]
     return name if len(name) >= 2 else "ssotui"
