@@ -500,3 +500,13 @@ def test_the_one_command_parser_parses_as_the_whole_one(argv):
     choices = next(a for a in whole._actions if a.dest == "command").choices
     assert sorted(choices) == sorted(COMMANDS)
     assert vars(build_parser(argv[0]).parse_args(argv)) == vars(whole.parse_args(argv))
+
+
+def test_a_usage_error_is_one_line_naming_the_help(cli):
+    """The README's promise of one line per error holds for argparse's usage errors too."""
+    result = cli("console", "x", "y", "--print", "--copy", check=False)
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        "ssotui console: argument --copy: not allowed with argument --print "
+        "(see `ssotui console --help`)."
+    ]

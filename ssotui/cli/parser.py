@@ -29,6 +29,14 @@ COMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (``ssotui env: the following arguments are
+    required: ACCOUNT, ROLE (see `ssotui env --help`).``) instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`).\n")
+
+
 def _session_flags(
     parser: argparse.ArgumentParser, *, suppress: bool, old_region: bool = True
 ) -> None:
@@ -101,7 +109,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     ``ssotui env ACCOUNT ROLE`` parses the same with either, and ``only`` spares a warm
     command building fourteen subparsers it does not use (a sixth of its start-up)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ssotui",
         description="AWS IAM Identity Center in your terminal: log in, pick an account and "
         "role, open the console or a shell. With no command, opens the full-screen picker.",
