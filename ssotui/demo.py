@@ -70,7 +70,12 @@ def run_demo(accounts: int = 120, approve_after: float | None = None, hostile: b
         os.environ.update(demo_environment(emulator.base_url, root, emulator.org))
         print(
             f"ssotui demo: an emulated organization with {accounts} accounts is serving at "
-            f"{emulator.base_url} (approve the login on its page).",
+            f"{emulator.base_url} "
+            + (
+                f"(it approves the login by itself after {approve_after:g} s)."
+                if approve_after is not None
+                else "(approve the login on its page)."
+            ),
             file=sys.stderr,
         )
         config = load_config()

@@ -66,7 +66,7 @@ def _rail(args, chosen, settings, assignment, chain=None) -> dict[str, str]:
         typed = sys.stdin.readline().strip()
         if typed not in (judged.account_name, for_terminal(judged.account_name),
                          judged.account_id):  # fmt: skip
-            raise SsoError(f"not confirmed: nothing was opened for {what}.")
+            raise SsoError(f"not confirmed: nothing was done for {what}.")
     return {**markers, "SSOTUI_PROTECTED": "1"}
 
 

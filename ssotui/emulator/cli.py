@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="S",
-        help="auto-approve device codes S seconds after they are issued "
-        "(default: only the verification page approves)",
+        help="approve logins by themselves, S seconds after they start (device codes and "
+        "browser logins; default: only the verification or approval page approves)",
     )
     add("--token-ttl", type=float, default=3600, metavar="S", help="access token lifetime")
     add("--session-ttl", type=float, default=8 * 3600, metavar="S", help="session lifetime")

@@ -495,10 +495,16 @@ class RowActions:
 
 
 def what(row: Assignment) -> str:
-    """The row in a sentence (names made safe for the terminal)."""
+    """The row in a sentence (names made safe for the terminal): "prod-payments / Admin", or
+    "210987654321 / LegacyAdmin (via management/AdministratorAccess)" for a chained role."""
+    if getattr(row, "chain", None) is not None:  # its account_name is "via …"
+        return for_terminal(f"{row.account_id} / {row.role_name} ({row.account_name})")
     return for_terminal(f"{row.account_name} / {row.role_name}")
 
 
 def as_role(row: Assignment) -> str:
-    """ "prod-payments as Admin" (names made safe for the terminal)."""
+    """ "prod-payments as Admin", or "LegacyAdmin in 210987654321 (via …)" for a chained
+    role (names made safe for the terminal)."""
+    if getattr(row, "chain", None) is not None:
+        return for_terminal(f"{row.role_name} in {row.account_id} ({row.account_name})")
     return for_terminal(f"{row.account_name} as {row.role_name}")
