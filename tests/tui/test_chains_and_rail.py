@@ -270,3 +270,16 @@ async def test_a_protected_row_through_the_menu_asks_again(emulator, sso_session
         await wait_for(pilot, lambda: fakes.opened, what="the browser")
         [url] = fakes.opened
         assert parse_qs(urlsplit(url).query)["Action"] == ["login"]
+
+
+def test_a_chained_row_reads_as_its_role_in_its_account_in_sentences():
+    from ssotui.core.chains import check_chain
+    from ssotui.tui.picker.labeling import ChainedRow
+    from ssotui.tui.picker.row_actions import as_role, what
+
+    chain = check_chain(
+        {"role_arn": "arn:aws:iam::210987654321:role/LegacyAdmin", "source": "mgmt/Admin"}, "x"
+    )
+    row = ChainedRow(chain, "via mgmt/Admin")
+    assert as_role(row) == "LegacyAdmin in 210987654321 (via mgmt/Admin)"
+    assert what(row) == "210987654321 / LegacyAdmin (via mgmt/Admin)"
