@@ -25,6 +25,15 @@ from ssotui.core.settings import Settings
 from ssotui.core.untrusted import for_terminal
 from ssotui.tui.services import Services
 
+# For the help screen only: Textual binds the palette key itself (COMMAND_PALETTE_BINDING).
+PALETTE_HELP = Binding(
+    "ctrl+p",
+    "command_palette",
+    "Palette",
+    tooltip="Search ssotui's commands: the highlighted row's actions, refresh, help, theme, "
+    "switch session, quit",
+)
+
 
 class SsoTuiApp(App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
@@ -164,6 +173,8 @@ class SsoTuiApp(App[None], inherit_bindings=False):
         everywhere = list(self.BINDINGS)
         if getattr(screen, "TYPES_TEXT", False):  # letters edit a field there: not keys
             everywhere = [b for b in everywhere if not _types_a_character(b.key)]
+        if self.ENABLE_COMMAND_PALETTE:  # not in BINDINGS: Textual binds it itself
+            everywhere.append(PALETTE_HELP)
         parts.append(("Everywhere", everywhere))
         self.push_screen(HelpScreen(parts, self.keymap, notes))
 

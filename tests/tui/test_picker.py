@@ -644,3 +644,22 @@ async def test_f_in_a_data_directory_others_can_write_says_once_that_picks_are_n
         assert any(m.startswith("Pinned") for m in notifications(messages))
         assert picker.highlighted is not None
     assert list(open_dir.iterdir()) == []
+
+
+async def test_help_fits_a_small_terminal_and_names_the_palette(emulator, sso_session, fakes):
+    """F1 at 60x15: the box stays inside the screen, explanations wrap under themselves, and
+    ctrl+p (bound by Textual itself, not in our bindings) is listed too."""
+    sign_in(emulator, sso_session)
+    app = make_app(sso_session, fakes)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await open_picker(pilot, app)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        await pilot.pause()
+        box = app.screen.query_one("#help-box")
+        assert box.region.right <= 60
+        text = str(app.screen.query_one("#help-text").render())
+        assert "^p" in text and "Palette" in text
+        lines = text.splitlines()
+        console = next(i for i, line in enumerate(lines) if "Open the AWS console" in line)
+        assert lines[console + 1].startswith(" " * 10)  # the rest hangs under it

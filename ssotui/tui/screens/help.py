@@ -3,6 +3,8 @@ user's keymap applied), so it can never disagree with what the keys do."""
 
 from __future__ import annotations
 
+import textwrap
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical, VerticalScroll
@@ -34,7 +36,21 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(self.render_help(), id="help-text")
             yield Label(Content.styled("Esc closes this help", "dim"), id="help-hint")
 
-    def render_help(self) -> Content:
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Wrap the explanations to the width the text has now (hanging under themselves)."""
+        text = self.query_one("#help-text", Static)
+        if text.size.width:
+            text.update(self.render_help(text.size.width))
+
+    def render_help(self, width: int | None = None) -> Content:
+        """Every key with its description and, dim, what it does. With ``width``, a long
+        explanation wraps under itself (or goes under the key when there is no room beside)."""
         lines: list[Content] = []
         for title, bindings in self.sections:
             entries = self.entries(bindings)
@@ -43,14 +59,9 @@ class HelpScreen(ModalScreen[None]):
             if lines:
                 lines.append(Content(""))
             lines.append(Content.styled(title, "bold underline"))
-            width = max(len(keys) for keys, _, _ in entries)
+            key_width = max(len(keys) for keys, _, _ in entries) + 2
             for keys, description, tooltip in entries:
-                line = Content.assemble(
-                    (keys.ljust(width + 2), "bold"),
-                    description.ljust(16),
-                    (f"  {tooltip}" if tooltip else "", "dim"),
-                )
-                lines.append(line)
+                lines += self._entry(keys.ljust(key_width), description, tooltip, width)
         if self.notes:
             lines += [Content(""), Content.styled(self.notes, "italic")]
         ids = self.keymap_lines()
@@ -58,6 +69,22 @@ class HelpScreen(ModalScreen[None]):
             lines += [Content(""), Content.styled("Binding ids for the [keymap] table", "bold")]
             lines += [Content.styled(line, "dim") for line in ids]
         return Content("\n").join(lines)
+
+    @staticmethod
+    def _entry(keys: str, description: str, tooltip: str, width: int | None) -> list[Content]:
+        head = Content.assemble((keys, "bold"), description.ljust(16))
+        if not tooltip:
+            return [head]
+        beside = len(keys) + max(len(description), 16) + 2
+        if width is None:
+            return [Content.assemble(head, (f"  {tooltip}", "dim"))]
+        if width - beside >= 24:
+            wrapped = textwrap.wrap(tooltip, width - beside)
+            first = Content.assemble(head, (f"  {wrapped[0]}", "dim"))
+            return [first] + [Content.styled(" " * beside + more, "dim") for more in wrapped[1:]]
+        indent = len(keys)  # a narrow terminal: the explanation goes under the description
+        wrapped = textwrap.wrap(tooltip, max(12, width - indent))
+        return [head] + [Content.styled(" " * indent + more, "dim") for more in wrapped]
 
     def keymap_lines(self) -> list[str]:
         """``id = "keys"`` for every binding shown, as the settings file would say it."""
