@@ -561,6 +561,8 @@ class PickerScreen(WorkerScreen):
         self.rows.empty_text = None
         total = self.state.row_count
         summary = f"{total} roles in {len(self.state.accounts)} accounts"
+        if self.chains:  # the list's count includes them: say so, or the two disagree
+            summary += f" · {len(self.chains)} chained"
         if change is None:
             self.progress = summary
         elif change == (0, 0):
