@@ -281,34 +281,13 @@ def test_status_imports_neither_boto3_nor_textual(emulator, sso_session):
     assert "HEAVY=\n" in proc.stderr
 
 
-def test_ctrl_c_while_waiting_for_the_browser_is_one_line_and_130(emulator, sso_session):
+def _interrupted_login(*flags: str) -> tuple[int, list[str], str]:
+    """``ssotui login FLAGS --use-authorization-code --no-browser``, Ctrl-C (SIGINT) once it
+    waits for the browser: (exit status, stderr lines until then, the rest of stderr)."""
     import signal
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ssotui", "login", "--use-authorization-code", "--no-browser"],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    lines = []
-    for line in proc.stderr:
-        lines.append(line)
-        if line.startswith("Waiting for the browser"):
-            break
-    assert lines[-1].startswith("Waiting for the browser"), "".join(lines)
-    proc.send_signal(signal.SIGINT)
-    rest = proc.stderr.read()
-    assert proc.wait(timeout=30) == 130
-    assert rest == "ssotui: cancelled.\n", "".join(lines) + rest
-
-
-def test_ctrl_c_in_login_force_says_the_old_session_was_ended(emulator, sso_session):
-    import signal
-
-    sign_in(emulator, sso_session)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ssotui", "login", "--force", "--use-authorization-code"]
+        [sys.executable, "-m", "ssotui", "login", *flags, "--use-authorization-code"]
         + ["--no-browser"],
         stderr=subprocess.PIPE,
         text=True,
@@ -323,6 +302,18 @@ def test_ctrl_c_in_login_force_says_the_old_session_was_ended(emulator, sso_sess
     assert lines[-1].startswith("Waiting for the browser"), "".join(lines)
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
-    assert proc.wait(timeout=30) == 130
+    return proc.wait(timeout=30), lines, rest
+
+
+def test_ctrl_c_while_waiting_for_the_browser_is_one_line_and_130(emulator, sso_session):
+    code, lines, rest = _interrupted_login()
+    assert code == 130
+    assert rest == "ssotui: cancelled.\n", "".join(lines) + rest
+
+
+def test_ctrl_c_in_login_force_says_the_old_session_was_ended(emulator, sso_session):
+    sign_in(emulator, sso_session)
+    code, lines, rest = _interrupted_login("--force")
+    assert code == 130
     assert rest == f"ssotui: cancelled; {LOGGED_OUT.format(flags='')}\n", "".join(lines) + rest
     assert token_of(sso_session) is None
