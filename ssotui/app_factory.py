@@ -5,9 +5,13 @@ other; textual is imported only when an app is made."""
 from __future__ import annotations
 
 
-def make_app(session, aws_config, settings, *, refresh: bool = False, services=None):
+def make_app(
+    session, aws_config, settings, *, refresh: bool = False, services=None, all_sessions=False
+):
     """The picker app for ``session`` (None: the app offers a chooser or the first-run form).
-    ``services`` replaces the browser, clipboard, subprocesses and clock (tests, screenshots)."""
+    ``services`` replaces the browser, clipboard, subprocesses and clock (tests, screenshots).
+    ``all_sessions``: every configured session in one list (with more than one; else as
+    without it)."""
     from ssotui.tui.app import SsoTuiApp
 
     return SsoTuiApp(
@@ -16,4 +20,5 @@ def make_app(session, aws_config, settings, *, refresh: bool = False, services=N
         settings=settings,
         refresh=refresh,
         services=services,
+        all_sessions=all_sessions,
     )

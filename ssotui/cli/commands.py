@@ -305,7 +305,17 @@ def cmd_picker(args) -> int:
     from ssotui.core.settings import load_settings
 
     config = load_config()
-    chosen = resolve_session(config, **session_choice(args))
-    app = make_app(chosen, config, load_settings(), refresh=args.refresh)
+    settings = load_settings()
+    choice = session_choice(args)
+    # Every session in one list: asked for (--all-sessions, or the setting without a session
+    # named on the command line), and more than one configured.
+    merged = getattr(args, "all_sessions", False) or (
+        settings.all_sessions and not any(choice.values())
+    )
+    if merged and len(config.all_sessions) > 1:
+        app = make_app(None, config, settings, refresh=args.refresh, all_sessions=True)
+    else:
+        chosen = resolve_session(config, **choice)
+        app = make_app(chosen, config, settings, refresh=args.refresh)
     result = app.run()
     return int(app.return_code or 0) if result is None else int(result or 0)

@@ -116,6 +116,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ssotui {__version__}")
     _refresh_flag(parser, suppress=False)
+    parser.add_argument(
+        "--all-sessions",
+        action="store_true",
+        help="the picker shows every configured [sso-session] in one list (setting: all_sessions)",
+    )
     _session_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

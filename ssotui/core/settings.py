@@ -29,6 +29,7 @@ _BOOLEAN_KEYS = (
     "firefox_containers",
     "refreshing_shell",
     "label_inference",
+    "all_sessions",
 )
 RATE_LIMIT_RANGE = (0.1, 100000.0)
 """``rate_limit`` bounds, both included: outside them (or nan, inf) the loader's arithmetic
@@ -57,6 +58,8 @@ _DEFAULTS: dict[str, object] = {
     "console_mode": "federation",
     "firefox_containers": False,
     "refreshing_shell": False,
+    # The picker shows every configured [sso-session] in one list (``--all-sessions``).
+    "all_sessions": False,
     # Rows pinned first, in this order: (ACCOUNT, ROLE) with ACCOUNT a 12-digit id or an
     # account name, resolved like the CLI's ``ACCOUNT ROLE`` arguments.
     "favorites": (),

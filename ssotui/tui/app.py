@@ -74,6 +74,7 @@ class SsoTuiApp(App[None], inherit_bindings=False):
         settings: Settings | None = None,
         refresh: bool = False,
         services: Services | None = None,
+        all_sessions: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
@@ -81,6 +82,8 @@ class SsoTuiApp(App[None], inherit_bindings=False):
         self.aws_config = aws_config if aws_config is not None else load_config()
         self.session = session
         self.refresh_on_start = refresh
+        self.all_sessions = all_sessions
+        """Every configured session in one list (with more than one and no ``session``)."""
         self.keymap = dict(self.settings.keymap)
         self.clipboard_hint_shown = False
         """The hint that copying went through the terminal was shown (once per run)."""
@@ -111,6 +114,8 @@ class SsoTuiApp(App[None], inherit_bindings=False):
             self.set_keymap(self.keymap)
         if self.session is not None:
             self.open_session(self.session)
+        elif self.all_sessions and len(self.aws_config.all_sessions) > 1:
+            self.open_all_sessions()
         elif self.aws_config.all_sessions:
             from ssotui.tui.screens.sessions import SessionChooser
 
@@ -149,6 +154,17 @@ class SsoTuiApp(App[None], inherit_bindings=False):
         self.sub_title = session.label
         picker = PickerScreen(
             session, settings=self.settings, services=self.services, refresh=self.refresh_on_start
+        )
+        self.push_screen(picker)
+
+    def open_all_sessions(self) -> None:
+        """Show every configured session in one picker."""
+        from ssotui.tui.picker.merged import MergedPickerScreen
+
+        sessions = self.aws_config.all_sessions
+        self.sub_title = f"all sessions ({len(sessions)})"
+        picker = MergedPickerScreen(
+            sessions, settings=self.settings, services=self.services, refresh=self.refresh_on_start
         )
         self.push_screen(picker)
 

@@ -189,12 +189,16 @@ class SearchIndex:
         """``extra``: more text per account id (its alias and tags), matched like the e-mail:
         as a substring, ranked as one, never highlighted."""
         self.rows: Sequence[Assignment] = rows
-        accounts: dict[tuple[str, str, str], int] = {}
+        accounts: dict[tuple[str, str, str, str], int] = {}
         roles: dict[str, int] = {}
         account_of: list[int] = []
         role_of: list[int] = []
+        # Rows of several sessions (the merged picker) have a ``scope`` per session and
+        # account: the same account in two sessions is two accounts here, each with its extra.
+        scoped = bool(rows) and hasattr(rows[0], "scope")
         for row in rows:
-            account_key = (row.account_name, row.account_id, row.email)
+            scope = row.scope if scoped else row.account_id
+            account_key = (row.account_name, row.account_id, row.email, scope)
             account = accounts.get(account_key)
             if account is None:
                 account = accounts[account_key] = len(accounts)
@@ -208,15 +212,15 @@ class SearchIndex:
         # Substring terms test one joined string per account ("\x1f" is never inside a term).
         if extra:
             self._account_joined = [
-                fold(_SEP.join((*key, extra.get(key[1], "")))) for key in accounts
+                fold(_SEP.join((*key[:3], extra.get(key[3], "")))) for key in accounts
             ]
         else:
-            self._account_joined = [fold(_SEP.join(key)) for key in accounts]
+            self._account_joined = [fold(_SEP.join(key[:3])) for key in accounts]
         # Fuzzy terms test each field on its own: one anchored regex pass per field. A term with
         # a non-digit never matches an all-digit account id, so ids are skipped when they are.
         # E-mails match as substrings only: a long address holds almost any short subsequence
         # ("prod" is in order inside "playground@example.com"), which floods the results.
-        names, ids, _emails = zip(*accounts, strict=True) if accounts else ((), (), ())
+        names, ids = (tuple(k[0] for k in accounts), tuple(k[1] for k in accounts))
         self._names, self._ids, self._roles = names, ids, tuple(roles)
         fuzzy_fields = [names] if all(map(str.isdigit, ids)) else [names, ids]
         self._account_fields = [[fold(text) for text in field] for field in fuzzy_fields]

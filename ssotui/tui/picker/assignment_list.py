@@ -640,7 +640,9 @@ class AssignmentList(RemembersStyles, ScrollView, can_focus=True):
         name_style = styles.email if chained else plain  # "via …": dim, like the e-mail
         label_text, label_style = "", styles.labels
         if columns.labels:
-            label_text = self._label_texts.get(assignment.account_id, "")
+            label_text = self._label_texts.get(
+                getattr(assignment, "scope", assignment.account_id), ""
+            )
             color = labels.label(assignment).color if label_text and labels else None
             if color is not None:
                 label_style = label_style + RichStyle(color=_label_color(color))

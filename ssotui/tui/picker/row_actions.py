@@ -69,6 +69,18 @@ class Host(Protocol):
     def read_token(self) -> Any:
         """Read the cached token again (the header follows)."""
 
+    def client_for(self, row: Assignment) -> SsoClient:
+        """The client of the row's session."""
+
+    def session_for(self, row: Assignment) -> SsoSession:
+        """The row's session."""
+
+    def save_picks(self) -> bool:
+        """Save favorites and recents; False when they could not be saved."""
+
+    def show_marks(self) -> None:
+        """Give the list the favorite and recent marks again."""
+
     def notify(self, message: str, **options: Any) -> None: ...
 
     def post_message(self, message: Any) -> bool: ...
@@ -187,7 +199,7 @@ class RowActions:
         if destination is None:
             return
         self.last_destination = destination
-        default = self.host.settings.default_region or self.host.session.region
+        default = self.host.settings.default_region or self.host.session_for(row).region
         if destination in GLOBAL_SERVICES:  # no region to choose
             self._console(row, "open", destination, default)
             return
@@ -239,7 +251,7 @@ class RowActions:
             return
         self._remember("copy_portal_link")
         settings = self.host.settings
-        link = self.host.client.portal_link(
+        link = self.host.client_for(row).portal_link(
             row, region=settings.default_region, destination=settings.default_destination
         )
         done = f"Copied the access portal link for {what(row)}."
@@ -305,14 +317,14 @@ class RowActions:
 
             url = signin_url(
                 self.fetch(row),
-                region=region or host.session.region,
+                region=region or host.session_for(row).region,
                 destination=destination,
-                issuer=host.session.start_url,
+                issuer=host.session_for(row).start_url,
             )
         elif use == "open" and settings.console_mode == "portal":
-            url = host.client.portal_link(row, region=region, destination=destination)
+            url = host.client_for(row).portal_link(row, region=region, destination=destination)
         else:
-            url = host.client.console_url(row, region=region, destination=destination)
+            url = host.client_for(row).console_url(row, region=region, destination=destination)
         if use == "open":
             if settings.firefox_containers:
                 from ssotui.core.console import container_url
@@ -320,7 +332,7 @@ class RowActions:
                 url = container_url(url, name=f"{row.account_name}/{row.role_name}")
             host.services.open_url(url)
             page = "a custom page" if "://" in (destination or "") else destination or "home"
-            where = f"{page}, {region or host.session.region}"
+            where = f"{page}, {region or host.session_for(row).region}"
             done = f"Opened the console ({for_terminal(where)}) for {as_role(row)}."
             host.post_message(ActionDone(done, row.key))
         else:
@@ -362,10 +374,10 @@ class RowActions:
         if isinstance(row, ChainedRow):
             from ssotui.core.chains import shared_credentials
 
-            creds = shared_credentials(host.client, row.chain, host.chains, left)
+            creds = shared_credentials(host.client_for(row), row.chain, host.chains, left)
             self.chained_until[row.key] = creds.expiration
             return creds
-        return host.client.credentials(row)
+        return host.client_for(row).credentials(row)
 
     def _environment(self, row: Assignment, creds: RoleCredentials) -> dict[str, str]:
         from ssotui.core import shell
@@ -374,8 +386,8 @@ class RowActions:
         env = shell.role_environment(
             creds,
             row,
-            region=host.settings.default_region or host.session.region,
-            session_label=host.session.label,
+            region=host.settings.default_region or host.session_for(row).region,
+            session_label=host.session_for(row).label,
             base=host.services.environ,
         )
         return {**env, **host.labeler.markers(row)}
@@ -409,14 +421,14 @@ class RowActions:
         host.read_token()
         host.picks = host.picks.record(key)
         self._save_picks()
-        host.rows.set_marks(set(host.picks.favorite_keys), set(host.picks.recents))
+        host.show_marks()
         host.update_detail()
 
     def _save_picks(self) -> None:
         """Save favorites and recents; if that fails (say, the data directory is not private),
         say so once: they stay for this run only."""
         host = self.host
-        if host.services.picks.save(host.session.cache_key, host.picks):
+        if host.save_picks():
             return
         if not self._picks_unsaved_told:
             self._picks_unsaved_told = True
@@ -434,7 +446,7 @@ class RowActions:
         from ssotui.core import shell
 
         host = self.host
-        region = host.settings.default_region or host.session.region
+        region = host.settings.default_region or host.session_for(row).region
         server = None
         if host.refreshing_shell:
             # The shell's SDKs ask a loopback server, which asks the broker (it refetches
@@ -447,7 +459,7 @@ class RowActions:
                 left = min(timedelta(minutes=16), lasts - timedelta(minutes=2))
                 server = CredentialServer(partial(self.fetch, row, left))
             else:
-                broker = host.client.broker
+                broker = host.client_for(row).broker
                 server = CredentialServer(lambda: broker.get(row.account_id, row.role_name))
             try:
                 server.start()
@@ -458,7 +470,7 @@ class RowActions:
                 server,
                 row,
                 region=region,
-                session_label=host.session.label,
+                session_label=host.session_for(row).label,
                 base=host.services.environ,
             )
             env.update(host.labeler.markers(row))

@@ -281,10 +281,23 @@ class PickerScreen(WorkerScreen):
         if keep is not None and is_placeholder(self.highlighted):
             first = next((r for r in rows if r.account_id == keep[0]), None)
             keep = first.key if first is not None else keep
-        self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
+        self.show_marks()
         labels = self.labeler.search_texts(self.state.accounts.values(), chained)
         self.rows.set_rows(rows, keep_key=keep, labels=labels)
         self._update_count()
+
+    def show_marks(self) -> None:
+        self.rows.set_marks(set(self.picks.favorite_keys), set(self.picks.recents))
+
+    def save_picks(self) -> bool:
+        return self.services.picks.save(self.session.cache_key, self.picks)
+
+    def client_for(self, row: Assignment):
+        """The client of ``row``'s session (one session here; the merged picker has more)."""
+        return self.client
+
+    def session_for(self, row: Assignment) -> SsoSession:
+        return self.session
 
     def _flush(self) -> None:
         if self._dirty:
@@ -329,7 +342,7 @@ class PickerScreen(WorkerScreen):
             self.detail = None
             return
         placeholder = is_placeholder(row)
-        held = None if placeholder else self.client.broker.held(*row.key)
+        held = None if placeholder else self.client_for(row).broker.held(row.account_id, row.key[1])
         protected, labels = False, ""
         if not placeholder:
             _judged, label, protected = self.labeler.judge(row)
