@@ -205,3 +205,25 @@ async def test_one_session_configured_the_flag_changes_nothing(emulator, sso_ses
     app = make_app(None, fakes, all_sessions=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SessionChooser), what="chooser")
+
+
+def test_snapshot_of_the_merged_list(snap_compare, emulator, fakes):
+    """Two sessions in one list: "client" is not logged in (its login row first), "work"'s
+    rows tagged @work."""
+    from datetime import timedelta
+
+    from ssotui.core import timeutil
+
+    config, work, _client = two_sessions()
+    expires = timeutil.utcnow().replace(microsecond=0) + timedelta(hours=1)
+    sign_in(emulator, work, expires_at=expires)
+    fakes.clock = lambda: expires - timedelta(minutes=42, seconds=10)
+    app = merged_app(fakes, config)
+
+    async def run_before(pilot):
+        picker = await open_merged(pilot, pilot.app)
+        await wait_for(pilot, lambda: picker.rows.total_count == row_count(emulator) + 1)
+        await wait_for(pilot, lambda: loaded(picker), what="the work load")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

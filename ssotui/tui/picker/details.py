@@ -53,6 +53,8 @@ class Detail:
     """The settings' [[protected]] rules cover it: its actions ask first."""
     via: str = ""
     """How a chained role is reached ("reached by role chaining from …")."""
+    note: str = ""
+    """Instead of the account and role lines: one line of what the row does (a login row)."""
 
 
 class DetailsPane(Widget):
@@ -86,6 +88,8 @@ class DetailsPane(Widget):
         if detail is None:
             return [[("Nothing highlighted.", LABEL)]]
         row = detail.assignment
+        if detail.note:
+            return [[(row.account_name, BOLD)], [(detail.note, LABEL)]]
         marks = []
         if detail.favorite:
             marks.append("★ favorite (settings)" if detail.pinned else "★ favorite")

@@ -26,6 +26,9 @@ from ssotui.core.models import Account, Assignment, SsoSession
 from ssotui.core.picks import order, pinned_keys
 from ssotui.core.settings import Settings
 from ssotui.core.tokens import Token
+from ssotui.core.untrusted import for_terminal
+from ssotui.tui.picker.action_table import ROW_ACTIONS
+from ssotui.tui.picker.details import Detail
 from ssotui.tui.picker.labeling import Labeler
 from ssotui.tui.picker.row_actions import RowActions
 from ssotui.tui.picker.screen import FLUSH_EVERY, PickerScreen
@@ -190,14 +193,25 @@ class MergedPickerScreen(PickerScreen):
         super()._show_highlighted(row)
 
     def update_detail(self) -> None:
-        if is_login_row(self.highlighted):
-            self.detail = None
+        row = self.highlighted
+        if is_login_row(row):
+            session = self.part_of(row).session
+            self.detail = Detail(
+                assignment=row,
+                note=for_terminal(
+                    f"Enter logs in to {session.label} ({session.start_url}); its accounts "
+                    "then join the list."
+                ),
+            )
             return
         super().update_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if is_login_row(self.highlighted) and action == "default_action":
-            return True
+        if is_login_row(self.highlighted):
+            if action == "default_action":
+                return True
+            if action in ROW_ACTIONS or action == "action_menu":
+                return False  # nothing to act on before the login
         return super().check_action(action, parameters)
 
     # -- favorites and recents, per session on disk -----------------------------------------
