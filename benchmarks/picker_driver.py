@@ -5,6 +5,7 @@ in a fresh interpreter, with an isolated HOME/config/cache in the environment.
     picker_driver.py ready-roles   B3: until the highlighted row is a role row (actionable)
     picker_driver.py ready-cached  B4: until cached rows are painted and a row is highlighted
     picker_driver.py keys          B5/B6: type a query sequence into the filter, time each key
+    picker_driver.py ready-merged  B10: as ready-cached, every configured session in one list
 
 ``SSOTUI_BENCH_SPAWN`` is the parent's ``time.time()`` just before it spawned us; times are
 reported relative to it (``ready_s``), so they include interpreter start and every import.
@@ -40,6 +41,8 @@ def build_app():
     from ssotui.core.settings import load_settings
 
     config = load_config()
+    if os.environ.get("SSOTUI_BENCH_ALL_SESSIONS"):  # B10: ssotui --all-sessions
+        return make_app(None, config, load_settings(), all_sessions=True)
     session = resolve_session(config, sso_session=os.environ.get("SSOTUI_BENCH_SESSION", "bench"))
     return make_app(session, config, load_settings())
 
@@ -185,6 +188,9 @@ async def keys(settle: float) -> dict:
 def main() -> None:
     mode = sys.argv[1]
     if mode in ("ready-roles", "ready-cached"):
+        out = asyncio.run(ready(mode))
+    elif mode == "ready-merged":
+        os.environ["SSOTUI_BENCH_ALL_SESSIONS"] = "1"
         out = asyncio.run(ready(mode))
     elif mode == "keys":
         out = asyncio.run(keys(float(os.environ.get("SSOTUI_BENCH_SETTLE", "0.5"))))
