@@ -6,9 +6,11 @@ its own token, so one can be logged in and the other not."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 from conftest import START_URL, write_aws_config
 
+from ssotui.core import timeutil
 from ssotui.core.config import load_config
 from ssotui.core.settings import Settings
 from ssotui.tui.picker.merged import MergedPickerScreen
@@ -143,6 +145,25 @@ async def test_a_session_not_logged_in_is_one_login_row_and_hides_nothing(emulat
         assert "not logged in" not in picker.progress
 
 
+async def test_an_expired_session_keeps_its_cached_rows_under_a_login_row(make_emulator, fakes):
+    emulator = make_emulator(accounts=12, seed=7, refresh_tokens=False)
+    config, work, client = two_sessions()
+    sign_in(emulator, work)
+    sign_in(emulator, client, expires_at=timeutil.utcnow() - timedelta(minutes=5))
+    save_inventory(client, org_inventory(emulator))
+    app = merged_app(fakes, config)
+    async with app.run_test(size=(140, 40)) as pilot:
+        picker = await open_merged(pilot, app)
+        await wait_for(pilot, lambda: picker.rows.total_count == 2 * row_count(emulator) + 1)
+        await wait_for(pilot, lambda: loaded(picker), what="the work load")
+        assert not isinstance(app.screen, LoginScreen)
+        rows = shown(picker)
+        assert rows[0].account_name == "client — not logged in · Enter to log in"
+        labels = [row.session.label for row in rows[1:]]
+        assert labels.count("work") == labels.count("client") == row_count(emulator)
+        assert emulator.stats.calls["ListAccounts"] == 1  # only work's load ran
+
+
 async def test_cached_rows_of_every_session_show_before_any_load(emulator, fakes):
     config, work, client = two_sessions()
     sign_in(emulator, work)
@@ -177,6 +198,10 @@ async def test_an_action_on_a_row_uses_that_rows_session(emulator, fakes):
             env = fakes.processes[0][1]
             assert env["SSOTUI_SESSION"] == label
             assert env["AWS_ACCESS_KEY_ID"]
+            if label == "client":  # fetched by client's own client: work holds nothing yet
+                role = (target.account_id, target.role_name)
+                assert picker.parts["client"].client.broker.held(*role) is not None
+                assert picker.parts["work"].client.broker.held(*role) is None
         # The credentials were fetched with each session's own client (its own cache).
         assert picker.parts["work"].client is not picker.parts["client"].client
 
@@ -210,10 +235,6 @@ async def test_one_session_configured_the_flag_changes_nothing(emulator, sso_ses
 def test_snapshot_of_the_merged_list(snap_compare, emulator, fakes):
     """Two sessions in one list: "client" is not logged in (its login row first), "work"'s
     rows tagged @work."""
-    from datetime import timedelta
-
-    from ssotui.core import timeutil
-
     config, work, _client = two_sessions()
     expires = timeutil.utcnow().replace(microsecond=0) + timedelta(hours=1)
     sign_in(emulator, work, expires_at=expires)
