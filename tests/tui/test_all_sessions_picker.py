@@ -248,3 +248,21 @@ def test_snapshot_of_the_merged_list(snap_compare, emulator, fakes):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_a_settings_favorite_is_pinned_in_every_session_that_has_it(emulator, fakes):
+    config, work, client = two_sessions()
+    sign_in(emulator, work)
+    sign_in(emulator, client)
+    account = emulator.org.accounts[5]
+    settings = Settings(login_flow="device", favorites=((account.name, account.roles[0]),))
+    app = merged_app(fakes, config, settings)
+    async with app.run_test(size=(140, 40)) as pilot:
+        picker = await open_merged(pilot, app)
+        await wait_for(pilot, lambda: picker.rows.total_count == 2 * row_count(emulator))
+        await wait_for(pilot, lambda: loaded(picker), what="both loads")
+        first = shown(picker)[:2]
+        assert {(r.account_id, r.role_name) for r in first} == {
+            (account.account_id, account.roles[0])
+        }
+        assert {r.session.label for r in first} == {"work", "client"}

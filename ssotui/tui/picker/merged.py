@@ -230,18 +230,21 @@ class MergedPickerScreen(PickerScreen):
         logins: list[Assignment] = []
         rows: list[Assignment] = []
         texts: dict[str, str] = {}
+        pinned: tuple = ()
         for part in self.parts.values():
             session, state = part.session, part.state
             if part.needs_login:
                 logins.append(login_row(session))
-            rows += [SessionRow(row, session) for row in state.rows()]
+            own_rows = [SessionRow(row, session) for row in state.rows()]
+            pinned += pinned_keys(own_rows, self.settings.favorites)  # per session
+            rows += own_rows
             own = self.labeler.search_texts(state.accounts.values())
             mark = tag(session)
             texts[f"{session.label}\x1f"] = mark
             for account_id in state.accounts:
                 extra = own.get(account_id)
                 texts[f"{session.label}\x1f{account_id}"] = f"{mark} {extra}" if extra else mark
-        self.picks = self.picks.with_pinned(pinned_keys(rows, self.settings.favorites))
+        self.picks = self.picks.with_pinned(pinned)
         rows = logins + order(rows, self.picks)
         keep = self.highlighted.key if self.highlighted is not None else None
         if keep is not None and is_placeholder(self.highlighted):
