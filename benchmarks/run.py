@@ -1,4 +1,4 @@
-"""ssotui benchmarks B1-B9 against ``ssotui emulator`` on loopback, with aws-sso-util as the peer.
+"""ssotui benchmarks B1-B10 against ``ssotui emulator`` on loopback, with aws-sso-util as the peer.
 
     .venv/bin/python benchmarks/run.py            # the full run (~20 min; installs the peer)
     .venv/bin/python benchmarks/run.py --smoke    # one tiny run of each kind, seconds; for CI
