@@ -90,6 +90,32 @@ def synthetic_rows(count: int, seed: int = 1) -> list[Assignment]:
     return rows
 
 
+def seed_session(session, count: int, seed: int = 1) -> list[Assignment]:
+    """Save ``count`` synthetic rows as ``session``'s complete inventory cache, and a token valid
+    for an hour (the picker then starts warm, with no login): the rows, for the caller."""
+    from datetime import timedelta
+
+    from ssotui.core import timeutil
+    from ssotui.core.inventory import Inventory, InventoryCache
+    from ssotui.core.models import Account
+    from ssotui.core.tokencache import TokenCache
+    from ssotui.core.tokens import Token
+
+    rows = synthetic_rows(count, seed)
+    accounts: dict[str, Account] = {}
+    roles: dict[str, list[str]] = {}
+    for r in rows:
+        accounts.setdefault(r.account_id, Account(r.account_id, r.account_name, r.email))
+        roles.setdefault(r.account_id, []).append(r.role_name)
+    inventory = Inventory(
+        list(accounts.values()), {k: tuple(v) for k, v in roles.items()}, timeutil.utcnow(), True
+    )
+    InventoryCache().save(session, inventory)
+    token = Token(session.start_url, session.region, "x", timeutil.utcnow() + timedelta(hours=1))
+    TokenCache(session).save_token(token)
+    return inventory.assignments()
+
+
 def key_sequence(rows: list[Assignment]) -> list[str]:
     """Keys for: "prod pay", clear, "admin", clear, an account id prefix, clear."""
     account_prefix = rows[len(rows) // 3].account_id[:6]

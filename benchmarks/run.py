@@ -207,28 +207,12 @@ def driver(mode: str, env: dict[str, str], **extra: str) -> dict:
 
 SETUP_CACHE = """
 import sys
-from datetime import timedelta
 sys.path.insert(0, {bench!r})
-from picker_bench import synthetic_rows
-from ssotui.core import timeutil
+from picker_bench import seed_session
 from ssotui.core.config import load_config
-from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account
-from ssotui.core.tokens import Token
-from ssotui.core.tokencache import TokenCache
 
-session = load_config().sessions["bench"]
-rows = synthetic_rows({rows})
-accounts, roles = {{}}, {{}}
-for r in rows:
-    accounts.setdefault(r.account_id, Account(r.account_id, r.account_name, r.email))
-    roles.setdefault(r.account_id, []).append(r.role_name)
-inventory = Inventory(list(accounts.values()), {{k: tuple(v) for k, v in roles.items()}},
-                      timeutil.utcnow(), True)
-InventoryCache().save(session, inventory)
-token = Token(session.start_url, session.region, "x", timeutil.utcnow() + timedelta(hours=1))
-TokenCache(session).save_token(token)
-print(len(inventory.assignments()), rows[len(rows) // 3].account_id[:6])
+rows = seed_session(load_config().sessions["bench"], {rows})
+print(len(rows), rows[len(rows) // 3].account_id[:6])
 """
 
 
@@ -464,29 +448,13 @@ def b4(tmp: Path, runs: int, rows: int) -> dict:
 
 SETUP_SESSIONS = """
 import sys
-from datetime import timedelta
 sys.path.insert(0, {bench!r})
-from picker_bench import synthetic_rows
-from ssotui.core import timeutil
+from picker_bench import seed_session
 from ssotui.core.config import load_config
-from ssotui.core.inventory import Inventory, InventoryCache
-from ssotui.core.models import Account
-from ssotui.core.tokens import Token
-from ssotui.core.tokencache import TokenCache
 
 total = 0
 for seed, session in enumerate(load_config().all_sessions, start=1):
-    rows = synthetic_rows({rows}, seed)
-    accounts, roles = {{}}, {{}}
-    for r in rows:
-        accounts.setdefault(r.account_id, Account(r.account_id, r.account_name, r.email))
-        roles.setdefault(r.account_id, []).append(r.role_name)
-    inventory = Inventory(list(accounts.values()), {{k: tuple(v) for k, v in roles.items()}},
-                          timeutil.utcnow(), True)
-    InventoryCache().save(session, inventory)
-    token = Token(session.start_url, session.region, "x", timeutil.utcnow() + timedelta(hours=1))
-    TokenCache(session).save_token(token)
-    total += len(inventory.assignments())
+    total += len(seed_session(session, {rows}, seed))
 print(total)
 """
 
