@@ -33,6 +33,12 @@ _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
+CHAIN_KEYS = frozenset(
+    {"role_arn", "source", "external_id", "role_session_name", "duration_seconds"}
+)
+"""The keys of a ``[[chained_roles]]`` table."""
+
+
 class Chain(
     namedtuple(
         "Chain",

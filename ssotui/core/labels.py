@@ -93,19 +93,6 @@ def is_protected(assignment: Assignment, label: Label, rules) -> bool:
     return False
 
 
-def _tables(value: object, key: str, known: set[str], where: str):
-    """(where, table) for each ``[[key]]`` table, with no key outside ``known``."""
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ConfigError(f"{where}: {key} must be [[{key}]] tables.")
-    for number, item in enumerate(value, 1):
-        at = f"{where}: {key} entry {number}"
-        unknown = sorted(set(item) - known)
-        if unknown:
-            choices = ", ".join(sorted(known))
-            raise ConfigError(f"{at}: unknown key {unknown[0]!r} (known: {choices}).")
-        yield at, item
-
-
 def judge(row: Assignment, settings, *, chain=None, inventory=None, name=None):
     """(label, protected) of ``row`` under ``settings``, for the CLI and the picker alike.
 
@@ -132,38 +119,36 @@ def judge(row: Assignment, settings, *, chain=None, inventory=None, name=None):
     return row, label, protected
 
 
-def check_label_rules(value: object, where: str) -> tuple[LabelRule, ...]:
-    rules = []
-    for at, item in _tables(value, "account_labels", {"match", "alias", "tags", "color"}, where):
-        match = item.get("match")
-        if not isinstance(match, str) or not match.strip():
-            raise ConfigError(f'{at}: match must be an account id or a name glob ("prod-*").')
-        alias = item.get("alias")
-        if alias is not None and (not isinstance(alias, str) or not alias.strip()):
-            raise ConfigError(f"{at}: alias must be a non-empty string.")
-        tags = item.get("tags", [])
-        if not isinstance(tags, list) or not all(
-            isinstance(t, str) and _TAG.fullmatch(t) for t in tags
-        ):
-            raise ConfigError(
-                f"{at}: tags must be a list of short words (letters, digits, ._:/+=@-)."
-            )
-        color = item.get("color")
-        if color is not None and color not in COLORS:
-            raise ConfigError(f"{at}: color must be one of {', '.join(COLORS)}.")
-        rules.append(LabelRule(match.strip(), alias and alias.strip(), tuple(tags), color))
-    return tuple(rules)
+LABEL_KEYS = frozenset({"match", "alias", "tags", "color"})
+PROTECT_KEYS = frozenset({"account", "role"})
 
 
-def check_protect_rules(value: object, where: str) -> tuple[ProtectRule, ...]:
-    rules = []
-    for at, item in _tables(value, "protected", {"account", "role"}, where):
-        account, role = item.get("account"), item.get("role", "*")
-        if not isinstance(account, str) or not account.strip():
-            raise ConfigError(
-                f'{at}: account must be an account id, a name glob or a tag ("env:prod").'
-            )
-        if not isinstance(role, str) or not role.strip():
-            raise ConfigError(f'{at}: role must be a role name glob ("*Admin*").')
-        rules.append(ProtectRule(account.strip(), role.strip()))
-    return tuple(rules)
+def check_label_rule(item: dict, at: str) -> LabelRule:
+    """One ``[[account_labels]]`` table (its keys already checked against LABEL_KEYS)."""
+    match = item.get("match")
+    if not isinstance(match, str) or not match.strip():
+        raise ConfigError(f'{at}: match must be an account id or a name glob ("prod-*").')
+    alias = item.get("alias")
+    if alias is not None and (not isinstance(alias, str) or not alias.strip()):
+        raise ConfigError(f"{at}: alias must be a non-empty string.")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(
+        isinstance(t, str) and _TAG.fullmatch(t) for t in tags
+    ):
+        raise ConfigError(f"{at}: tags must be a list of short words (letters, digits, ._:/+=@-).")
+    color = item.get("color")
+    if color is not None and color not in COLORS:
+        raise ConfigError(f"{at}: color must be one of {', '.join(COLORS)}.")
+    return LabelRule(match.strip(), alias and alias.strip(), tuple(tags), color)
+
+
+def check_protect_rule(item: dict, at: str) -> ProtectRule:
+    """One ``[[protected]]`` table (its keys already checked against PROTECT_KEYS)."""
+    account, role = item.get("account"), item.get("role", "*")
+    if not isinstance(account, str) or not account.strip():
+        raise ConfigError(
+            f'{at}: account must be an account id, a name glob or a tag ("env:prod").'
+        )
+    if not isinstance(role, str) or not role.strip():
+        raise ConfigError(f'{at}: role must be a role name glob ("*Admin*").')
+    return ProtectRule(account.strip(), role.strip())

@@ -195,13 +195,8 @@ def _check(key: str, value: object, path: Path) -> object:
         return value
     if key == "favorites":
         return _check_favorites(value, path)
-    if key == "chained_roles":
-        return _check_chains(value, path)
-    if key in ("account_labels", "protected"):
-        from ssotui.core import labels
-
-        check = labels.check_label_rules if key == "account_labels" else labels.check_protect_rules
-        return check(value, str(path))
+    if key in ("chained_roles", "account_labels", "protected"):
+        return _check_tables(key, value, path)
     raise AssertionError(key)  # pragma: no cover - parse_settings filters unknown keys
 
 
@@ -227,24 +222,27 @@ def _check_favorites(value: object, path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _check_chains(value: object, path: Path) -> tuple:
-    """``[[chained_roles]]`` tables: role_arn, source, and optional external_id,
-    role_session_name, duration_seconds (checked by :func:`chains.check_chain`)."""
-    from ssotui.core.chains import check_chain
+def _check_tables(key: str, value: object, path: Path) -> tuple:
+    """``[[chained_roles]]``, ``[[account_labels]]`` or ``[[protected]]``: a list of tables,
+    each with only its known keys, each checked by its own module (chains, labels)."""
+    from ssotui.core import chains, labels
 
-    known = {"role_arn", "source", "external_id", "role_session_name", "duration_seconds"}
+    known, check = {
+        "chained_roles": (chains.CHAIN_KEYS, chains.check_chain),
+        "account_labels": (labels.LABEL_KEYS, labels.check_label_rule),
+        "protected": (labels.PROTECT_KEYS, labels.check_protect_rule),
+    }[key]
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ConfigError(f"{path}: chained_roles must be [[chained_roles]] tables.")
-    chains = []
+        raise ConfigError(f"{path}: {key} must be [[{key}]] tables.")
+    checked = []
     for number, item in enumerate(value, 1):
-        where = f"{path}: chained_roles entry {number}"
+        at = f"{path}: {key} entry {number}"
         unknown = sorted(set(item) - known)
         if unknown:
-            raise ConfigError(
-                f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})."
-            )
-        chains.append(check_chain(item, where))
-    return tuple(chains)
+            choices = ", ".join(sorted(known))
+            raise ConfigError(f"{at}: unknown key {unknown[0]!r} (known: {choices}).")
+        checked.append(check(item, at))
+    return tuple(checked)
 
 
 def _check_destination(value: str, path: Path) -> str:
